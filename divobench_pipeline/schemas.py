@@ -1,0 +1,160 @@
+"""The schema registry: every warehouse table, its columns and the Pandera checks its rows must pass.
+
+DuckDB DDL, Pandera schemas and the asset checks on staged data are all generated from this one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import pandera.pandas as pa
+
+from divobench_pipeline.bus.layout import kenmerken_of
+
+_PANDAS = {"VARCHAR": "object", "DATE": "datetime64[ns]", "INTEGER": "Int64", "DOUBLE": "float64",
+           "TIMESTAMP": "datetime64[ns]"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    nullable: bool = True
+    checks: tuple[pa.Check, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()  # checked by Pandera per partition; DuckDB gets no index (delete + insert)
+
+    def ddl(self) -> str:
+        cols = [f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in self.columns]
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def pandera_schema(self) -> pa.DataFrameSchema:
+        return _pandera_schema(self)
+
+
+@cache
+def _pandera_schema(table: Table) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {c.name: pa.Column(_PANDAS[c.sql_type], checks=list(c.checks), nullable=c.nullable, coerce=True)
+         for c in table.columns},
+        name=table.name,
+        strict=True,
+        unique=list(table.primary_key) or None,
+    )
+
+
+_GEMEENTECODE = pa.Check.str_matches(r"^GM\d{4}$")
+_SHA256 = pa.Check.str_matches(r"^[0-9a-f]{64}$")
+_PSEUDONIEM = pa.Check.str_matches(r"^[0-9a-f]{32}$")
+_FIRST_OF_MONTH = pa.Check(lambda s: s.dt.day == 1, element_wise=False, error="month is the first day of a month")
+
+_PARTITION = (
+    Column("month", "DATE", False, (_FIRST_OF_MONTH,), "statistiekmaand (first day)"),
+    Column("participant_id", "VARCHAR", False, (), "the participant that uploaded it"),
+    Column("gemeentecode", "VARCHAR", False, (_GEMEENTECODE,), "CBS gemeentecode of the Levering, GMxxxx"),
+)
+_UPLOAD = Column("upload_sha256", "VARCHAR", False, (_SHA256,), "the archived upload these rows come from")
+
+
+def _kenmerk_columns(level: str) -> tuple[Column, ...]:
+    sql = {"code": "VARCHAR", "date": "DATE", "amount": "INTEGER", "signed": "INTEGER", "count": "INTEGER",
+           "text": "VARCHAR", "bsn": "VARCHAR"}
+    columns = []
+    for k in kenmerken_of(level):
+        checks: tuple[pa.Check, ...] = ()
+        if k.kind == "code":
+            checks = (pa.Check.isin(sorted(k.allowed_codes())),)
+        elif k.kind == "bsn":
+            checks = (_PSEUDONIEM,)
+        elif k.kind == "amount":
+            checks = (pa.Check.ge(0),)
+        elif k.kind == "count" and k.bounds:
+            checks = (pa.Check.in_range(*k.bounds),)
+        nullable = not (k.level == "uitkering" and k.nr == 7)
+        columns.append(Column(k.column, sql[k.kind], nullable, checks, f"kenmerk {k.nr}: {k.label}"))
+    return tuple(columns)
+
+
+_PERSOON_NR = Column("persoon_nr", "INTEGER", False, (pa.Check.ge(1),), "position on the uitkering; 1 = aanvrager")
+_VOLGNR = Column("volgnr", "INTEGER", False, (pa.Check.ge(1),), "position within the person")
+
+BUS_UITKERING = Table(
+    "bus_uitkering",
+    "Staged BUS uitkeringen: one row per uitkering in the upload in force for a participant-month.",
+    (*_PARTITION, *_kenmerk_columns("uitkering"), _UPLOAD),
+    ("month", "gemeentecode", "registratienummer"),
+)
+BUS_PERSOON = Table(
+    "bus_persoon",
+    "Staged BUS personen on an uitkering, BSN replaced by its pseudonym.",
+    (*_PARTITION, Column("registratienummer", "VARCHAR", False), _PERSOON_NR, *_kenmerk_columns("persoon"), _UPLOAD),
+    ("month", "gemeentecode", "registratienummer", "persoon_nr"),
+)
+BUS_VERMINDERING = Table(
+    "bus_vermindering",
+    "Staged verminderingen na afstemming (maatregelen) per persoon.",
+    (*_PARTITION, Column("registratienummer", "VARCHAR", False), _PERSOON_NR, _VOLGNR,
+     *_kenmerk_columns("vermindering"), _UPLOAD),
+    ("month", "gemeentecode", "registratienummer", "persoon_nr", "volgnr"),
+)
+BUS_INKOMSTEN = Table(
+    "bus_inkomsten",
+    "Staged inkomsten per persoon (parttime werk, alimentatie, ...).",
+    (*_PARTITION, Column("registratienummer", "VARCHAR", False), _PERSOON_NR, _VOLGNR,
+     *_kenmerk_columns("inkomsten"), _UPLOAD),
+    ("month", "gemeentecode", "registratienummer", "persoon_nr", "volgnr"),
+)
+BUS_SIGNALERING = Table(
+    "bus_signalering",
+    "Signaleringen of the upload in force: values stored as onbekend, with where to find them.",
+    (*_PARTITION,
+     Column("registratienummer", "VARCHAR"),
+     Column("persoon_nr", "INTEGER"),
+     Column("kenmerk_nr", "INTEGER", False, (pa.Check.in_range(1, 34),)),
+     Column("element", "VARCHAR", False),
+     Column("waarde", "VARCHAR", True, (pa.Check(lambda s: ~s.fillna("").str.fullmatch(r"\d{9}"),
+                                                  error="a signalering never shows a nine-digit number"),)),
+     Column("melding", "VARCHAR", False),
+     _UPLOAD),
+)
+BUS_UPLOAD_IN_FORCE = Table(
+    "bus_upload_in_force",
+    "Which accepted upload is in force for each participant-month, and what it held.",
+    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
+     Column("participant_id", "VARCHAR", False),
+     _UPLOAD,
+     Column("received_at", "TIMESTAMP", False),
+     Column("original_filename", "VARCHAR", False),
+     Column("gemeenten", "VARCHAR", False, (), "comma-separated GM codes delivered"),
+     Column("n_uitkeringen", "INTEGER", False),
+     Column("n_personen", "INTEGER", False),
+     Column("n_signaleringen", "INTEGER", False)),
+    ("month", "participant_id"),
+)
+INDICATOR_VALUE = Table(
+    "indicator_value",
+    "Indicator values per month and unit (gemeente or participant), with numerator and denominator.",
+    (Column("indicator", "VARCHAR", False),
+     Column("level", "VARCHAR", False, (pa.Check.isin(["gemeente", "participant"]),)),
+     Column("unit", "VARCHAR", False),
+     Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
+     Column("numerator", "DOUBLE", True),
+     Column("denominator", "DOUBLE", True),
+     Column("value", "DOUBLE", True)),
+    ("indicator", "level", "unit", "month"),
+)
+
+STAGED_TABLES: tuple[Table, ...] = (BUS_UITKERING, BUS_PERSOON, BUS_VERMINDERING, BUS_INKOMSTEN, BUS_SIGNALERING)
+TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE)
