@@ -156,5 +156,14 @@ INDICATOR_VALUE = Table(
     ("indicator", "level", "unit", "month"),
 )
 
+INDICATOR_MONTH_STATE = Table(
+    "indicator_month_state",
+    "Per month, the fingerprint of the inputs and definitions its indicators were last computed from.",
+    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
+     Column("fingerprint", "VARCHAR", False),
+     Column("computed_at", "TIMESTAMP", False)),
+    ("month",),
+)
+
 STAGED_TABLES: tuple[Table, ...] = (BUS_UITKERING, BUS_PERSOON, BUS_VERMINDERING, BUS_INKOMSTEN, BUS_SIGNALERING)
-TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE)
+TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE, INDICATOR_MONTH_STATE)

@@ -1,1 +1,7 @@
+"""Sensors: the inbox watcher that keeps the warehouse up to date."""
 
+from divobench_pipeline.sensors.uploads import bus_upload_sensor
+
+SENSORS = [bus_upload_sensor]
+
+__all__ = ["SENSORS", "bus_upload_sensor"]

@@ -1,0 +1,217 @@
+"""The ``divobench`` command line: demo, upload, refresh, export and serve."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from divobench_pipeline.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
+from divobench_pipeline.participants import RegistryError, load_registry
+
+
+class UserError(Exception):
+    """A problem with what the user asked for, reported as one sentence without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (UserError, RegistryError, ValueError) as exc:
+        for line in str(exc).splitlines():
+            print(f"divobench: {line}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one sentence, traceback on request
+        if os.environ.get("DIVOBENCH_DEBUG"):
+            raise
+        print(f"divobench: unexpected error ({type(exc).__name__}: {exc}). "
+              "Set DIVOBENCH_DEBUG=1 to see the traceback.", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="divobench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="create a demo data directory, run everything, show where results are")
+    demo.add_argument("--months", type=int, default=24, help="months of synthetic history (default 24)")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.set_defaults(run=cmd_demo)
+
+    upload = commands.add_parser("upload", help="hand in BUS files for a participant")
+    upload.add_argument("--participant", required=True, metavar="ID")
+    upload.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    upload.set_defaults(run=cmd_upload)
+
+    refresh = commands.add_parser("refresh", help="process the inbox and bring every asset up to date now")
+    refresh.set_defaults(run=cmd_refresh)
+
+    export = commands.add_parser("export", help="CSV on stdout")
+    what = export.add_subparsers(dest="what", required=True, metavar="WHAT")
+    indicators = what.add_parser("indicators", help="indicator values (internal: everything)")
+    indicators.add_argument("--participant", metavar="ID")
+    indicators.add_argument("--month", type=_month_arg, metavar="YYYY-MM")
+    indicators.add_argument("--level", choices=["gemeente", "participant"])
+    indicators.set_defaults(run=cmd_export_indicators)
+
+    serve = commands.add_parser("serve", help="start the Dagster webserver and daemon on this data directory")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def _month_arg(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-09") from None
+
+
+def _home() -> DivobenchHome:
+    return DivobenchHome.from_env().prepare()
+
+
+def cmd_upload(args) -> int:
+    from divobench_pipeline.uploads.intake import REJECTED, receive_upload
+
+    home = _home()
+    registry = load_registry(home.participants_file)
+    if args.participant not in registry:
+        raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
+    for path in args.files:
+        if not path.is_file():
+            raise UserError(f"{path} does not exist or is not a file.")
+    inbox = home.inbox_of(args.participant)
+    inbox.mkdir(parents=True, exist_ok=True)
+    rejected = 0
+    for path in args.files:
+        with tempfile.NamedTemporaryFile(dir=inbox, prefix=".upload-", delete=False) as handle:
+            staged_copy = Path(handle.name)
+        shutil.copyfile(path, staged_copy)
+        try:
+            receipt = receive_upload(home, registry, args.participant, staged_copy,
+                                     pseudonym_key=ensure_key(home, PSEUDONYM_KEY_ENV),
+                                     archive_key=ensure_key(home, ARCHIVE_KEY_ENV), original_filename=path.name)
+        except Exception:
+            staged_copy.replace(inbox / path.name)
+            raise
+        month = f" for {receipt.month[:7]}" if receipt.month else ""
+        note = " (the same file was already received; nothing changed)" if receipt.replay else ""
+        print(f"{path}: {receipt.status}{month}{note}; report: {home.root / receipt.report}")
+        for reason in receipt.reasons:
+            print(f"  - {reason}")
+        rejected += receipt.status == REJECTED
+    if rejected < len(args.files):
+        print("Run 'divobench refresh' (or let the upload sensor do it) to update the warehouse.")
+    return 1 if rejected else 0
+
+
+def cmd_refresh(args) -> int:
+    from divobench_pipeline.refresh import refresh
+
+    outcome = refresh(_home())
+    for line in outcome.summary():
+        print(line)
+    return 0 if outcome.success else 1
+
+
+def cmd_demo(args) -> int:
+    from divobench_pipeline.demo.setup import create_demo
+
+    home = _home()
+    create_demo(home, months=args.months, seed=args.seed)
+    status = cmd_refresh(args)
+    export_path = home.reports / "indicatoren.csv"
+    with open(export_path, "w", newline="", encoding="utf-8") as handle:
+        write_indicator_csv(home, handle)
+    print(f"\nData directory:   {home.root}")
+    print(f"Warehouse:        {home.warehouse}")
+    print(f"Indicators (CSV): {export_path}")
+    print(f"Upload reports:   {home.reports / 'uploads'}")
+    print(f"Quarantine:       {home.quarantine}")
+    print(f"Dagster UI:       DIVOBENCH_HOME={home.root} divobench serve   (then open http://127.0.0.1:3000)")
+    return status
+
+
+def cmd_export_indicators(args) -> int:
+    home = _home()
+    if args.participant:
+        registry = load_registry(home.participants_file)
+        if args.participant not in registry:
+            raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
+    write_indicator_csv(home, sys.stdout, participant=args.participant, month=args.month, level=args.level)
+    return 0
+
+
+def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = None, month: dt.date | None = None,
+                        level: str | None = None) -> None:
+    """indicator,level,unit,month,numerator,denominator,value (interfaces.md)."""
+    from divobench_pipeline.resources.warehouse import open_warehouse
+
+    if not home.warehouse.exists():
+        raise UserError(f"there is no warehouse in {home.root} yet: run 'divobench refresh' or 'divobench demo'.")
+    where, params = [], []
+    if participant:
+        gemeenten = list(load_registry(home.participants_file)[participant].gemeenten)
+        where.append("((level = 'participant' AND unit = ?) OR (level = 'gemeente' AND unit IN "
+                     "(SELECT unnest(?::VARCHAR[]))))")
+        params += [participant, gemeenten]
+    if month:
+        where.append("month = ?")
+        params.append(month)
+    if level:
+        where.append("level = ?")
+        params.append(level)
+    sql = ("SELECT indicator, level, unit, strftime(month, '%Y-%m'), numerator, denominator, value "
+           f"FROM indicator_value {'WHERE ' + ' AND '.join(where) if where else ''} "
+           "ORDER BY month, indicator, level DESC, unit")
+    con = open_warehouse(str(home.warehouse), read_only=True)
+    try:
+        rows = con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["indicator", "level", "unit", "month", "numerator", "denominator", "value"])
+    for indicator, lvl, unit, mon, numerator, denominator, value in rows:
+        writer.writerow([indicator, lvl, unit, mon, _number(numerator), _number(denominator), _number(value)])
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{round(value, 6):f}".rstrip("0").rstrip(".")
+
+
+def cmd_serve(args) -> int:
+    home = _home()
+    env = {**os.environ, "DIVOBENCH_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "divobench_pipeline.definitions",
+               "--host", args.host, "--port", str(args.port)]
+    process = subprocess.Popen(command, env=env, cwd=home.root, start_new_session=True)
+
+    def stop(signum, frame):
+        os.killpg(process.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"Dagster UI on http://{args.host}:{args.port} (data directory {home.root}); Ctrl-C stops it.")
+    try:
+        return process.wait()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)

@@ -1,0 +1,15 @@
+"""The three jobs the upload sensor and ``divobench refresh`` launch, in this order."""
+
+import dagster as dg
+
+bus_intake_job = dg.define_asset_job(
+    "bus_intake_job", selection=["bus_uploads"],
+    description="Take every file waiting in the inbox through the door: archive, check, report, accept or quarantine.")
+bus_staging_job = dg.define_asset_job(
+    "bus_staging_job", selection=["bus_staged"],
+    description="Replace the staged BUS data of participant-months whose upload in force changed.")
+indicator_job = dg.define_asset_job(
+    "indicator_job", selection=["wi_indicatoren"],
+    description="Recompute the W&I indicators of months whose inputs or definitions changed.")
+
+JOBS = [bus_intake_job, bus_staging_job, indicator_job]

@@ -1,0 +1,82 @@
+"""``divobench refresh``: what the sensor and the daemon would do in their own time, done now, in-process.
+
+Runs go through the same definitions and the data directory's own Dagster instance, so they show in the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from divobench_pipeline.definitions import load_defs
+from divobench_pipeline.home import DivobenchHome, dagster_instance
+from divobench_pipeline.jobs import bus_intake_job, bus_staging_job, indicator_job
+from divobench_pipeline.participants import load_registry
+from divobench_pipeline.partitions import participant_partitions, partition_range_tags
+from divobench_pipeline.planning import RefreshPlan, month_ranges, plan_refresh, staging_ranges
+from divobench_pipeline.resources.warehouse import open_warehouse
+from divobench_pipeline.sensors.uploads import inbox_listing
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class RunOutcome:
+    job: str
+    partitions: str
+    run_id: str
+    success: bool
+
+
+@dataclass
+class RefreshOutcome:
+    runs: list[RunOutcome] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(run.success for run in self.runs)
+
+    def summary(self) -> list[str]:
+        if not self.runs:
+            return ["Everything is up to date."]
+        return [f"{run.job} {run.partitions}: {'succeeded' if run.success else 'FAILED'} (run {run.run_id[:8]})"
+                for run in self.runs]
+
+
+def current_plan(home: DivobenchHome) -> RefreshPlan:
+    registry = load_registry(home.participants_file)
+    con = open_warehouse(str(home.warehouse), read_only=True) if home.warehouse.exists() else None
+    try:
+        return plan_refresh(home, registry, con)
+    finally:
+        if con is not None:
+            con.close()
+
+
+def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> RefreshOutcome:
+    """Intake the inbox, restage changed participant-months, recompute indicators of changed months."""
+    registry = load_registry(home.participants_file)
+    defs = load_defs(home)
+    instance = instance or dagster_instance(home)
+    known = set(instance.get_dynamic_partitions(participant_partitions.name))
+    missing = [pid for pid in registry.ids if pid not in known]
+    if missing:
+        instance.add_dynamic_partitions(participant_partitions.name, missing)
+    outcome = RefreshOutcome()
+
+    def run(job_name: str, label: str, tags: dict[str, str] | None = None) -> bool:
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance, tags=tags or {}, run_config=QUIET, raise_on_error=False)
+        outcome.runs.append(RunOutcome(job_name, label, result.run_id, result.success))
+        return result.success
+
+    if inbox_listing(home, registry.ids) and not run(bus_intake_job.name, "inbox"):
+        return outcome
+    plan = current_plan(home)
+    order = instance.get_dynamic_partitions(participant_partitions.name)
+    for start, end in staging_ranges(plan.staging, order):
+        run(bus_staging_job.name, f"{start} … {end}", partition_range_tags(start, end))
+    for start, end in month_ranges(current_plan(home).indicator_months):
+        run(indicator_job.name, f"{start} … {end}", partition_range_tags(start, end))
+    return outcome

@@ -1,0 +1,24 @@
+"""Shared fixtures: every test gets its own data directory and Dagster instance under tmp_path."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+# Importing the code location prepares a data directory: never let that be the checkout's.
+os.environ.setdefault("DIVOBENCH_HOME", tempfile.mkdtemp(prefix="divobench-import-"))
+
+from divobench_pipeline.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome  # noqa: E402
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> DivobenchHome:
+    """A fresh data directory with its own keys and Dagster instance, as the environment of this test."""
+    root = tmp_path / "divobench_home"
+    monkeypatch.setenv("DIVOBENCH_HOME", str(root))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv(PSEUDONYM_KEY_ENV, raising=False)
+    monkeypatch.delenv(ARCHIVE_KEY_ENV, raising=False)
+    return DivobenchHome(root).prepare()
