@@ -18,8 +18,8 @@ DAGSTER_YAML = """\
 concurrency:
   pools:
     default_limit: 1
-run_queue:
-  max_concurrent_runs: 2
+  runs:
+    max_concurrent_runs: 2
 telemetry:
   enabled: false
 """

@@ -4,7 +4,7 @@ import stat
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from divobench_pipeline.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
+from divobench_pipeline.home import PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
 from divobench_pipeline.uploads.archive import CHUNK, UploadArchive, sha256_of
 from divobench_pipeline.uploads.pseudonym import bsn_pseudonymiser
 

@@ -1,6 +1,5 @@
 """BUS uploads: from the inbox through the door (archive, checks, pseudonymisation) into the warehouse."""
 
-from __future__ import annotations
 
 import dagster as dg
 import duckdb
@@ -146,7 +145,7 @@ def bus_staged(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeR
         "personen": sum(r.n_personen for r in receipts),
         "signaleringen": sum(r.n_signaleringen for r in receipts),
         "uploads": dg.MetadataValue.md("\n".join(f"- {m:%Y-%m} {p}: `{r.sha256[:12]}` {r.original_filename}"
-                                                 for (m, p), r in list(zip(partitions, receipts))[:50])),
+                                                 for (m, p), r in list(zip(partitions, receipts, strict=True))[:50])),
     })
 
 

@@ -1,6 +1,5 @@
 """Werk & Inkomen indicators per statistiekmaand, per gemeente and per participant."""
 
-from __future__ import annotations
 
 import datetime as dt
 

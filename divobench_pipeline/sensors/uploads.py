@@ -1,6 +1,5 @@
 """The upload sensor: new files in the inbox → intake → staging → indicators, one step per tick."""
 
-from __future__ import annotations
 
 import hashlib
 import json

@@ -1,0 +1,121 @@
+"""Benchmark: one national month (342 gemeenten, ~400,000 persons) from inbox to indicators.
+
+Prints seconds, records per second and peak RSS for upload + refresh, and, measured in the same run on the same
+files, a bare streaming parse (lxml iterparse, elements cleared) as the floor. Each phase runs in its own process
+so its peak memory is its own. Targets (issue 3): whole month ≤ 3× the bare parse, peak memory < 2 GiB.
+
+    ./dev bench [--scale 1.0] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MONTH = dt.date(2026, 9, 1)
+
+
+def phase_generate(home: Path, scale: float) -> dict:
+    from divobench_pipeline.demo.generator import UploadSpec, generate_uploads, load_inwoners
+    from divobench_pipeline.participants import write_registry
+
+    inwoners = load_inwoners()
+    write_registry(home / "participants.yaml", [
+        {"id": code, "name": code, "gemeenten": [code], "modules": ["wi_basis"]} for code in sorted(inwoners)])
+    specs = [UploadSpec(code, (code,)) for code in sorted(inwoners)]
+    generated = generate_uploads(home / "generated", specs, [MONTH], seed=1, scale=scale)
+    return {"files": len(generated), "uitkeringen": sum(g.n_uitkeringen for g in generated),
+            "personen": sum(g.n_personen for g in generated),
+            "megabytes": round(sum(g.path.stat().st_size for g in generated) / 2**20, 1)}
+
+
+def phase_bare_parse(home: Path) -> dict:
+    from lxml import etree
+
+    persons = 0
+    for path in sorted((home / "generated").rglob("*.xml")):
+        for _, element in etree.iterparse(str(path), events=("end",), tag="Persoon", resolve_entities=False,
+                                          no_network=True):
+            persons += 1
+            element.clear(keep_tail=False)
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    return {"personen": persons}
+
+
+def phase_pipeline(home: Path) -> dict:
+    from divobench_pipeline.home import DivobenchHome
+    from divobench_pipeline.refresh import refresh
+
+    for path in sorted((home / "generated").rglob("*.xml")):
+        target = home / "inbox" / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    outcome = refresh(DivobenchHome(home).prepare())
+    return {"runs": outcome.summary(), "success": outcome.success}
+
+
+PHASES = {"generate": phase_generate, "bare_parse": phase_bare_parse, "pipeline": phase_pipeline}
+
+
+def run_phase(name: str, home: Path, *extra: str) -> dict:
+    started = time.perf_counter()
+    output = subprocess.run([sys.executable, __file__, "--phase", name, "--home", str(home), *extra],
+                            check=True, capture_output=True, text=True).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase:
+        os.environ["DIVOBENCH_HOME"] = str(args.home)
+        result = PHASES[args.phase](args.home, args.scale) if args.phase == "generate" else \
+            PHASES[args.phase](args.home)
+        result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        print(json.dumps(result))
+        return
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="divobench-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        generated = run_phase("generate", work, "--scale", str(args.scale))
+        print(f"generated  {generated['files']} files, {generated['uitkeringen']:,} uitkeringen, "
+              f"{generated['personen']:,} personen, {generated['megabytes']} MB in {generated['seconds']} s")
+        bare = run_phase("bare_parse", work)
+        pipeline = run_phase("pipeline", work)
+        persons = generated["personen"]
+        print(f"bare parse {bare['seconds']:7.2f} s  {persons / bare['seconds']:10,.0f} personen/s  "
+              f"peak RSS {bare['peak_rss_mib']:7.1f} MiB")
+        print(f"pipeline   {pipeline['seconds']:7.2f} s  {persons / pipeline['seconds']:10,.0f} personen/s  "
+              f"peak RSS {pipeline['peak_rss_mib']:7.1f} MiB   (upload to inbox + refresh: intake, staging, "
+              "indicators)")
+        print(f"ratio      {pipeline['seconds'] / bare['seconds']:.2f}× the bare parse (target ≤ 3×); "
+              f"peak memory target < 2048 MiB")
+        for line in pipeline["runs"]:
+            print(f"  {line}")
+        if not pipeline["success"]:
+            sys.exit("a pipeline run failed")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
