@@ -5,6 +5,7 @@ Runs go through the same definitions and the data directory's own Dagster instan
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -27,6 +28,7 @@ class RunOutcome:
     partitions: str
     run_id: str
     success: bool
+    seconds: float
 
 
 @dataclass
@@ -40,8 +42,8 @@ class RefreshOutcome:
     def summary(self) -> list[str]:
         if not self.runs:
             return ["Everything is up to date."]
-        return [f"{run.job} {run.partitions}: {'succeeded' if run.success else 'FAILED'} (run {run.run_id[:8]})"
-                for run in self.runs]
+        return [f"{run.job} {run.partitions}: {'succeeded' if run.success else 'FAILED'} "
+                f"in {run.seconds:.1f} s (run {run.run_id[:8]})" for run in self.runs]
 
 
 def current_plan(home: DivobenchHome) -> RefreshPlan:
@@ -66,9 +68,10 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
     outcome = RefreshOutcome()
 
     def run(job_name: str, label: str, tags: dict[str, str] | None = None) -> bool:
+        started = time.perf_counter()
         result = defs.resolve_job_def(job_name).execute_in_process(
             instance=instance, tags=tags or {}, run_config=QUIET, raise_on_error=False)
-        outcome.runs.append(RunOutcome(job_name, label, result.run_id, result.success))
+        outcome.runs.append(RunOutcome(job_name, label, result.run_id, result.success, time.perf_counter() - started))
         return result.success
 
     if inbox_listing(home, registry.ids) and not run(bus_intake_job.name, "inbox"):

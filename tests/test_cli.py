@@ -55,7 +55,7 @@ def test_upload_refresh_and_export(cli, tmp_path):
 
     refreshed = cli("refresh")
     assert refreshed.returncode == 0, refreshed.stderr
-    assert "bus_staging_job 2026-09-01|GM0363 … 2026-09-01|GM0363: succeeded" in refreshed.stdout
+    assert "bus_staging_job 2026-09-01|GM0363 … 2026-09-01|GM0363: succeeded in" in refreshed.stdout
 
     exported = cli("export", "indicators", "--participant", "GM0363", "--month", "2026-09", "--level", "gemeente")
     assert exported.returncode == 0, exported.stderr

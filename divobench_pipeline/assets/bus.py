@@ -42,8 +42,8 @@ def bus_uploads(context: dg.AssetExecutionContext, divobench_home: DivobenchHome
                                  pseudonym_key=divobench_home.pseudonym_key_bytes(),
                                  archive_key=divobench_home.archive_key_bytes())
         receipts.append(receipt)
-        context.log.info(f"{participant_id} {receipt.original_filename}: {receipt.status}"
-                         f"{' (replay, nothing changed)' if receipt.replay else ''}; report {receipt.report}")
+        if receipt.status == REJECTED and not receipt.replay:
+            context.log.warning(f"{participant_id} {receipt.original_filename} rejected; report {receipt.report}")
     unknown = sorted(p.name for p in divobench_home.home.inbox.glob("*") if p.is_dir() and p.name not in registry)
     if unknown:
         context.log.warning(f"Inbox folders of unknown participants left untouched: {', '.join(unknown)}")
@@ -98,13 +98,15 @@ def bus_staged(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeR
         receipts.append(receipt)
 
     failures = {}
-    for table in STAGED_TABLES:
-        frames = [_read_parquet(home.root / r.staging / f"{table.name}.parquet") for r in receipts]
-        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=table.column_names)
-        try:
-            table.pandera_schema().validate(frame, lazy=True)
-        except pandera.errors.SchemaErrors as errors:
-            failures[table.name] = errors.failure_cases.head(50)
+    with duckdb.connect() as scratch:
+        for table in STAGED_TABLES:
+            paths = _staged_files(home, receipts, table.name)
+            frame = scratch.execute("SELECT * FROM read_parquet(?)", [paths]).df() if paths else \
+                pd.DataFrame(columns=table.column_names)
+            try:
+                table.pandera_schema().validate(frame, lazy=True)
+            except pandera.errors.SchemaErrors as errors:
+                failures[table.name] = errors.failure_cases.head(50)
     for table in STAGED_TABLES:
         failed = failures.get(table.name)
         yield dg.AssetCheckResult(
@@ -113,23 +115,26 @@ def bus_staged(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeR
     if failures:
         raise dg.Failure(f"Staged data failed its schema ({', '.join(failures)}); the warehouse was not changed.")
 
+    keys = [[m, p] for m, p in partitions]
     with warehouse.connect() as con:
         con.execute("BEGIN TRANSACTION")
-        for (month, participant_id), receipt in zip(partitions, receipts, strict=True):
-            for table in (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE):
-                con.execute(f"DELETE FROM {table.name} WHERE month = ? AND participant_id = ?", [month, participant_id])
-            for table in STAGED_TABLES:
-                path = home.root / receipt.staging / f"{table.name}.parquet"
-                con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM read_parquet(?)", [str(path)])
-            con.execute(f"INSERT INTO {BUS_UPLOAD_IN_FORCE.name} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                month, participant_id, receipt.sha256, receipt.received_at, receipt.original_filename,
-                ",".join(receipt.gemeenten), receipt.n_uitkeringen, receipt.n_personen, receipt.n_signaleringen])
+        _create_wanted(con, keys)
+        for table in (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE):
+            con.execute(f"DELETE FROM {table.name} t USING wanted w "
+                        "WHERE t.month = w.month AND t.participant_id = w.participant_id")
+        for table in STAGED_TABLES:
+            paths = _staged_files(home, receipts, table.name)
+            if paths:
+                con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM read_parquet(?)", [paths])
+        con.executemany(f"INSERT INTO {BUS_UPLOAD_IN_FORCE.name} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            [month, participant_id, r.sha256, r.received_at, r.original_filename, ",".join(r.gemeenten),
+             r.n_uitkeringen, r.n_personen, r.n_signaleringen]
+            for (month, participant_id), r in zip(partitions, receipts, strict=True)])
         con.execute("COMMIT")
-        keys = [[m, p] for m, p in partitions]
-        signaleringen = _for_partitions(con, keys, """
+        signaleringen = con.execute("""
             SELECT kenmerk_nr, element, count(*) AS aantal FROM bus_signalering s JOIN wanted w
-            ON s.month = w.month AND s.participant_id = w.participant_id GROUP BY ALL ORDER BY kenmerk_nr""")
-        completeness = _completeness(con, keys)
+            ON s.month = w.month AND s.participant_id = w.participant_id GROUP BY ALL ORDER BY kenmerk_nr""").df()
+        completeness = _completeness(con)
 
     missing_required = completeness[completeness["required"] & (completeness["leeg"] > 0)]
     yield dg.AssetCheckResult(
@@ -149,18 +154,21 @@ def bus_staged(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeR
     })
 
 
-def _read_parquet(path) -> pd.DataFrame:
-    with duckdb.connect() as con:
-        return con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
+def _staged_files(home, receipts: list[Receipt], table_name: str) -> list[str]:
+    """The Parquet files of one staged table for these uploads (an upload without such rows has none)."""
+    paths = (home.root / r.staging / f"{table_name}.parquet" for r in receipts)
+    return [str(p) for p in paths if p.exists()]
 
 
-def _for_partitions(con, keys: list[list], sql: str) -> pd.DataFrame:
-    con.execute("CREATE OR REPLACE TEMP TABLE wanted (month DATE, participant_id VARCHAR)")
-    con.executemany("INSERT INTO wanted VALUES (?, ?)", keys)
-    return con.execute(sql).df()
+def _create_wanted(con: duckdb.DuckDBPyConnection, keys: list[list]) -> None:
+    """A temporary table ``wanted`` of the (month, participant_id) partitions this run replaces."""
+    con.register("wanted_frame", pd.DataFrame(keys, columns=["month", "participant_id"]))
+    con.execute("CREATE OR REPLACE TEMP TABLE wanted AS "
+                "SELECT CAST(month AS DATE) AS month, participant_id FROM wanted_frame")
+    con.unregister("wanted_frame")
 
 
-def _completeness(con, keys: list[list]) -> pd.DataFrame:
+def _completeness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per staged kenmerk column: how many records leave it empty (absent, empty or onbekend)."""
     tables = {"uitkering": "bus_uitkering", "persoon": "bus_persoon", "vermindering": "bus_vermindering",
               "inkomsten": "bus_inkomsten"}
@@ -168,8 +176,8 @@ def _completeness(con, keys: list[list]) -> pd.DataFrame:
     for level, table in tables.items():
         kenmerken = [k for k in KENMERKEN if k.level == level]
         selects = ", ".join(f"count(*) FILTER (WHERE {k.column} IS NULL)" for k in kenmerken)
-        counts = _for_partitions(con, keys, f"""SELECT count(*), {selects} FROM {table} t JOIN wanted w
-                                 ON t.month = w.month AND t.participant_id = w.participant_id""").iloc[0].tolist()
+        counts = con.execute(f"""SELECT count(*), {selects} FROM {table} t JOIN wanted w
+                                 ON t.month = w.month AND t.participant_id = w.participant_id""").fetchone()
         for k, leeg in zip(kenmerken, counts[1:], strict=True):
             rows.append({"kenmerk": f"{k.nr} {k.label}", "niveau": level, "leeg": int(leeg), "totaal": int(counts[0]),
                          "required": k.column in REQUIRED_COLUMNS.get(table, ())})

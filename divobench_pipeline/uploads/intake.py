@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,8 @@ from divobench_pipeline.uploads.pseudonym import bsn_pseudonymiser
 ACCEPTED = "accepted"
 ACCEPTED_WITH_SIGNALERINGEN = "accepted with signaleringen"
 REJECTED = "rejected"
+_CALLER_VALUES = {"month": "CAST(? AS DATE)", "participant_id": "CAST(? AS VARCHAR)",
+                  "upload_sha256": "CAST(? AS VARCHAR)"}
 STATUS_NL = {ACCEPTED: "geaccepteerd", ACCEPTED_WITH_SIGNALERINGEN: "geaccepteerd met signaleringen",
              REJECTED: "afgewezen"}
 
@@ -120,23 +123,31 @@ def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str,
 
 
 def _write_staging(home: DivobenchHome, receipt: Receipt, parsed: ParsedUpload) -> Path:
-    """The parsed upload, pseudonymised, as one Parquet file per staged table."""
+    """The parsed upload, pseudonymised, as one Parquet file per staged table that has rows."""
     target = home.staging / receipt.participant_id / receipt.sha256
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    with duckdb.connect() as con:
-        for table in STAGED_TABLES:
-            frame = parsed.tables[table.name].copy()
-            frame.insert(0, "month", dt.datetime.combine(parsed.month, dt.time()))
-            frame.insert(1, "participant_id", receipt.participant_id)
-            frame["upload_sha256"] = receipt.sha256
-            con.register("frame", frame[table.column_names])
-            con.execute(f"COPY (SELECT * FROM frame) TO '{partial / (table.name + '.parquet')}' (FORMAT parquet)")
-            con.unregister("frame")
+    con = _scratch_connection()
+    for table in STAGED_TABLES:
+        frame = parsed.tables[table.name]
+        if frame.empty:
+            continue
+        con.register("frame", frame)
+        columns = ", ".join(f"{_CALLER_VALUES.get(c.name, f'CAST({c.name} AS {c.sql_type})')} AS {c.name}"
+                            for c in table.columns)
+        con.execute(f"COPY (SELECT {columns} FROM frame) TO '{partial / (table.name + '.parquet')}' "
+                    "(FORMAT parquet)", [parsed.month, receipt.participant_id, receipt.sha256])
+        con.unregister("frame")
     shutil.rmtree(target, ignore_errors=True)
     os.replace(partial, target)
     return target
+
+
+@cache
+def _scratch_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for writing Parquet; opening one costs more than writing a small upload."""
+    return duckdb.connect()
 
 
 def read_receipts(home: DivobenchHome, participant_id: str | None = None) -> list[Receipt]:
