@@ -12,6 +12,7 @@ HOME_ENV = "DIVOBENCH_HOME"
 PSEUDONYM_KEY_ENV = "DIVOBENCH_PSEUDONYM_KEY"
 ARCHIVE_KEY_ENV = "DIVOBENCH_ARCHIVE_KEY"
 MAX_UPLOAD_MB_ENV = "DIVOBENCH_MAX_UPLOAD_MB"
+INTAKE_WORKERS_ENV = "DIVOBENCH_INTAKE_WORKERS"
 
 DAGSTER_YAML = """\
 # Written by divobench. One run at a time writes the DuckDB warehouse (DuckDB allows a single writer).
@@ -84,6 +85,10 @@ class DivobenchHome:
     @property
     def max_upload_bytes(self) -> int:
         return int(float(os.environ.get(MAX_UPLOAD_MB_ENV, "256")) * 1024 * 1024)
+
+    @property
+    def intake_workers(self) -> int:
+        return max(1, int(os.environ.get(INTAKE_WORKERS_ENV) or os.cpu_count() or 1))
 
     def prepare(self) -> DivobenchHome:
         """Create the directory layout, the Dagster instance configuration and any missing key."""

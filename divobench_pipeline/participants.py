@@ -19,8 +19,12 @@ class RegistryError(ValueError):
     """participants.yaml is not valid; each problem names the entry and the field."""
 
     def __init__(self, path: Path, problems: list[str]):
+        self.path = path
         self.problems = problems
         super().__init__("\n".join(f"{path}: {p}" for p in problems))
+
+    def __reduce__(self):
+        return type(self), (self.path, self.problems)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from divobench_pipeline.participants import Registry
 from divobench_pipeline.partitions import month_participant_partitions, split_month_participant_key
 from divobench_pipeline.resources import DivobenchHomeResource, WarehouseResource
 from divobench_pipeline.schemas import BUS_UPLOAD_IN_FORCE, STAGED_TABLES
-from divobench_pipeline.uploads.intake import REJECTED, Receipt, receive_upload, uploads_in_force
+from divobench_pipeline.uploads.intake import REJECTED, Receipt, receive_waiting, uploads_in_force
 
 REQUIRED_COLUMNS = {"bus_uitkering": ("statistiekcode",),
                     "bus_persoon": ("bsn_pseudoniem", "geboortedatum", "aanvangsdatum_uitkering")}
@@ -36,14 +36,13 @@ def bus_uploads(context: dg.AssetExecutionContext, divobench_home: DivobenchHome
     A rejected upload changes nothing in the warehouse; the upload of that month already in force stays.
     """
     registry = divobench_home.registry()
-    receipts: list[Receipt] = []
-    for participant_id, path in inbox_files(divobench_home, registry):
-        receipt = receive_upload(divobench_home.home, registry, participant_id, path,
-                                 pseudonym_key=divobench_home.pseudonym_key_bytes(),
-                                 archive_key=divobench_home.archive_key_bytes())
-        receipts.append(receipt)
+    receipts = receive_waiting(divobench_home.home, registry, inbox_files(divobench_home, registry),
+                               pseudonym_key=divobench_home.pseudonym_key_bytes(),
+                               archive_key=divobench_home.archive_key_bytes())
+    for receipt in receipts:
         if receipt.status == REJECTED and not receipt.replay:
-            context.log.warning(f"{participant_id} {receipt.original_filename} rejected; report {receipt.report}")
+            context.log.warning(f"{receipt.participant_id} {receipt.original_filename} rejected; "
+                                f"report {receipt.report}")
     unknown = sorted(p.name for p in divobench_home.home.inbox.glob("*") if p.is_dir() and p.name not in registry)
     if unknown:
         context.log.warning(f"Inbox folders of unknown participants left untouched: {', '.join(unknown)}")

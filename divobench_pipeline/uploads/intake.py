@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,6 +26,7 @@ from divobench_pipeline.schemas import STAGED_TABLES
 from divobench_pipeline.uploads.archive import UploadArchive, sha256_of
 from divobench_pipeline.uploads.pseudonym import bsn_pseudonymiser
 
+PARALLEL_FROM_FILES = 8
 ACCEPTED = "accepted"
 ACCEPTED_WITH_SIGNALERINGEN = "accepted with signaleringen"
 REJECTED = "rejected"
@@ -120,6 +123,33 @@ def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str,
     _write_json(home.receipts / participant_id / f"{receipt.receipt_id}.json", _public(receipt))
     _remove(source, remove_source)
     return receipt
+
+
+def receive_waiting(home: DivobenchHome, registry: Registry, waiting: list[tuple[str, Path]], *,
+                    pseudonym_key: bytes, archive_key: bytes) -> list[Receipt]:
+    """Receive files waiting in the inbox: each participant's in order, participants side by side.
+
+    A national month is hundreds of independent files, so with more than one core they are received by
+    worker processes (``DIVOBENCH_INTAKE_WORKERS``, default: the number of cores), largest participants first.
+    """
+    groups: dict[str, list[Path]] = {}
+    for participant_id, path in waiting:
+        groups.setdefault(participant_id, []).append(path)
+    workers = min(home.intake_workers, len(groups))
+    if workers <= 1 or len(waiting) < PARALLEL_FROM_FILES:
+        return [receive_upload(home, registry, pid, path, pseudonym_key=pseudonym_key, archive_key=archive_key)
+                for pid, path in waiting]
+    largest_first = sorted(groups.items(), key=lambda item: -sum(p.stat().st_size for p in item[1]))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_receive_participant_files, home, registry, pid, paths, pseudonym_key, archive_key)
+                   for pid, paths in largest_first]
+        return [receipt for future in futures for receipt in future.result()]
+
+
+def _receive_participant_files(home: DivobenchHome, registry: Registry, participant_id: str, paths: list[Path],
+                               pseudonym_key: bytes, archive_key: bytes) -> list[Receipt]:
+    return [receive_upload(home, registry, participant_id, path, pseudonym_key=pseudonym_key,
+                           archive_key=archive_key) for path in paths]
 
 
 def _write_staging(home: DivobenchHome, receipt: Receipt, parsed: ParsedUpload) -> Path:
