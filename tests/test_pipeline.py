@@ -103,8 +103,9 @@ def test_a_correction_replaces_the_month_and_a_rejected_upload_changes_nothing(r
 
     drop(home, "GM0363", corrected_example(tmp_path / "correctie.xml"))
     outcome = refresh(home)
-    assert outcome.success and [run.job for run in outcome.runs] == [
-        "bus_intake_job", "bus_staging_job", "indicator_job"]
+    assert outcome.success and [(run.job, run.partitions) for run in outcome.runs] == [
+        ("bus_intake_job", "inbox"), ("bus_staging_job", "2026-09-01|GM0363 … 2026-09-01|GM0363"),
+        ("indicator_job", "2026-09-01 … 2026-09-01")]
     (second_sha,) = query(home, "SELECT upload_sha256 FROM bus_upload_in_force")[0]
     assert second_sha != first_sha
     assert query(home, "SELECT DISTINCT upload_sha256 FROM bus_persoon UNION SELECT DISTINCT upload_sha256 "

@@ -71,12 +71,15 @@ class Indicator:
 
 _PW_LOPEND = "is_pw AND lopend"
 _PW_PERSONEN = "is_pw AND uitkering_lopend AND persoon_lopend"
+_BESTAND_PW = f"count(*) FILTER (WHERE {_PW_LOPEND})"
+_UITSTROOM_PW = "count(*) FILTER (WHERE is_pw AND uitstroom)"
+_UITSTROOM_WERK_PW = "count(*) FILTER (WHERE is_pw AND uitstroom AND reden IN ('11', '13'))"
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "wi.bestand.pw", "Bestand algemene bijstand", "uitkeringen",
         "Algemene bijstand uitkeringen (huishoudens) lopend op de peildatum.",
-        base="uitkering", numerator=f"count(*) FILTER (WHERE {_PW_LOPEND})", numerator_is_count=True),
+        base="uitkering", numerator=_BESTAND_PW, numerator_is_count=True),
     Indicator(
         "wi.bestand.buig", "Bestand BUIG-uitkeringen", "uitkeringen",
         "Uitkeringen algemene bijstand, IOAW, IOAZ en Bbz lopend op de peildatum.",
@@ -93,17 +96,15 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "wi.uitstroom.pw", "Uitstroom algemene bijstand", "uitkeringen",
         "Algemene bijstand uitkeringen met einde in de maand.",
-        base="uitkering", numerator="count(*) FILTER (WHERE is_pw AND uitstroom)", numerator_is_count=True),
+        base="uitkering", numerator=_UITSTROOM_PW, numerator_is_count=True),
     Indicator(
         "wi.uitstroom_werk.pw", "Uitstroom naar werk algemene bijstand", "uitkeringen",
         "Algemene bijstand uitkeringen met einde in de maand wegens werk in loondienst of als zelfstandige.",
-        base="uitkering", numerator="count(*) FILTER (WHERE is_pw AND uitstroom AND reden IN ('11', '13'))",
-        numerator_is_count=True),
+        base="uitkering", numerator=_UITSTROOM_WERK_PW, numerator_is_count=True),
     Indicator(
         "wi.aandeel_uitstroom_werk.pw", "Aandeel uitstroom naar werk", "fractie",
         "Uitstroom naar werk als deel van alle uitstroom uit de algemene bijstand.",
-        base="uitkering", numerator="count(*) FILTER (WHERE is_pw AND uitstroom AND reden IN ('11', '13'))",
-        denominator="count(*) FILTER (WHERE is_pw AND uitstroom)",
+        base="uitkering", numerator=_UITSTROOM_WERK_PW, denominator=_UITSTROOM_PW,
         numerator_is_count=True, denominator_is_count=True),
     Indicator(
         "wi.volumeontwikkeling_12m.pw", "Volumeontwikkeling algemene bijstand in 12 maanden", "fractie",
@@ -113,12 +114,12 @@ INDICATORS: tuple[Indicator, ...] = (
         "wi.gemiddelde_duur_maanden.pw", "Gemiddelde duur algemene bijstand", "maanden",
         "Gemiddelde duur in hele kalendermaanden van de lopende algemene bijstand uitkeringen.",
         base="uitkering", numerator=f"coalesce(sum(maanden_duur) FILTER (WHERE {_PW_LOPEND}), 0)",
-        denominator=f"count(*) FILTER (WHERE {_PW_LOPEND})", denominator_is_count=True),
+        denominator=_BESTAND_PW, denominator_is_count=True),
     Indicator(
         "wi.aandeel_inkomsten_werk.pw", "Aandeel met inkomsten uit werk", "fractie",
         "Deel van de lopende algemene bijstand uitkeringen met (deeltijd)inkomsten uit arbeid.",
         base="uitkering", numerator=f"count(*) FILTER (WHERE {_PW_LOPEND} AND heeft_werk_inkomsten)",
-        denominator=f"count(*) FILTER (WHERE {_PW_LOPEND})", numerator_is_count=True, denominator_is_count=True),
+        denominator=_BESTAND_PW, numerator_is_count=True, denominator_is_count=True),
     Indicator(
         "wi.aandeel_ontheffing.pw", "Aandeel met ontheffing van de arbeidsverplichting", "fractie",
         "Deel van de lopende personen in de algemene bijstand met een ontheffing van de arbeidsverplichting.",
