@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -16,7 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
 from divobench_pipeline.participants import write_registry
+from divobench_pipeline.uploads.intake import PARALLEL_FROM_FILES
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "bus" / "bus_voorbeeld.xml"
 START_TIMEOUT = 90
@@ -53,21 +56,28 @@ def processes_of(root: Path) -> list[int]:
     return found
 
 
-def indicators_ready(warehouse: Path) -> bool:
+def indicator_months(warehouse: Path) -> tuple[int, int]:
+    """(months with indicators of both participants, months with any), (0, 0) while absent or busy."""
     if not warehouse.exists():
-        return False
+        return 0, 0
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            return bool(con.execute("SELECT count(*) FROM indicator_value WHERE unit = 'GM0363'").fetchone()[0])
+            return con.execute("SELECT count(*) FILTER (WHERE units = 2), count(*) FROM (SELECT month, "
+                               "count(DISTINCT unit) AS units FROM indicator_value WHERE level = 'participant' "
+                               "GROUP BY month)").fetchone()
     except duckdb.Error:
-        return False
+        return 0, 0
 
 
 @pytest.mark.slow
 def test_serve_runs_webserver_and_daemon_whose_sensor_processes_the_inbox(tmp_path):
     root = tmp_path / "home"
     root.mkdir()
-    write_registry(root / "participants.yaml", [{"id": "GM0363", "name": "Amsterdam", "gemeenten": ["GM0363"]}])
+    write_registry(root / "participants.yaml", [
+        {"id": "GM0363", "name": "Amsterdam", "gemeenten": ["GM0363"]},
+        {"id": "SV-ISD-BOLLENSTREEK", "name": "ISD Bollenstreek", "gemeenten": ["GM0534", "GM0553"]}])
+    generated = generate_uploads(tmp_path / "generated", [UploadSpec("GM0363", ("GM0363",)), UploadSpec(
+        "SV-ISD-BOLLENSTREEK", ("GM0534", "GM0553"))], [dt.date(2026, m, 1) for m in (5, 6, 7, 8)], scale=0.01)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIVOBENCH_", "DAGSTER_"))}
     env["DIVOBENCH_HOME"] = str(root)
@@ -90,12 +100,14 @@ def test_serve_runs_webserver_and_daemon_whose_sensor_processes_the_inbox(tmp_pa
             nodes = json.load(response)["data"]["assetNodes"]
         assert {node["assetKey"]["path"][0] for node in nodes} == {"bus_uploads", "bus_staged", "wi_indicatoren"}
 
-        inbox = root / "inbox" / "GM0363"
-        inbox.mkdir(parents=True)
-        shutil.copyfile(EXAMPLE, inbox / EXAMPLE.name)
-        wait_for(lambda: indicators_ready(root / "warehouse.duckdb"), PIPELINE_TIMEOUT,
-                 "the sensor and daemon to take the upload through to indicators")
-        assert not any(inbox.iterdir())
+        files = [(upload.participant_id, upload.path) for upload in generated] + [("GM0363", EXAMPLE)]
+        assert len(files) >= PARALLEL_FROM_FILES
+        for participant_id, path in files:
+            (root / "inbox" / participant_id).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, root / "inbox" / participant_id / path.name)
+        wait_for(lambda: indicator_months(root / "warehouse.duckdb") == (4, 5), PIPELINE_TIMEOUT,
+                 "the sensor and daemon to take five months of uploads of two participants through to indicators")
+        assert not [p for p in (root / "inbox").rglob("*") if p.is_file()]
     finally:
         serve.send_signal(signal.SIGTERM)
         try:
