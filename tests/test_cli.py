@@ -78,10 +78,12 @@ def test_bad_input_gets_one_clear_sentence(cli, tmp_path):
                        "bestaat-niet.xml does not exist")
     assert_clear_error(cli("export", "indicators", "--month", "2026-13"), "not a month like 2026-09")
     assert_clear_error(cli("export", "indicators"), "there is no warehouse")
+    assert_clear_error(cli("demo", "--months", "1"), "is not the demo's registry")
     (cli.home / "participants.yaml").write_text("participants:\n  - id: GM0363\n    name: A\n    gemeenten: GM0363\n")
     assert_clear_error(cli("refresh"), "entry 1 (GM0363), field 'gemeenten'")
 
 
+@pytest.mark.slow
 def test_demo_runs_the_main_job_end_to_end(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIVOBENCH_", "DAGSTER_"))}
     result = subprocess.run([sys.executable, "-m", "divobench_pipeline", "demo", "--months", "3"], env=env,

@@ -200,3 +200,30 @@ def test_the_sensor_waits_while_a_pipeline_run_is_under_way_and_skips_a_broken_r
         home.participants_file.write_text("participants:\n  - id: GM0363\n    gemeenten: [GM0363]\n")
         result = evaluate(defs, instance)
         assert isinstance(result, dg.SkipReason) and "field 'name'" in result.skip_message
+
+
+def test_an_intake_that_crashes_halfway_loses_nothing_and_the_next_refresh_finishes(registered, tmp_path,
+                                                                                      monkeypatch):
+    home = registered
+    import divobench_pipeline.uploads.intake as intake
+
+    real_parse = intake.parse_bus_upload
+
+    def crash_on_august(source, **kwargs):
+        if "08" in Path(source).name:
+            raise RuntimeError("disk trouble")
+        return real_parse(source, **kwargs)
+
+    for month in ("07", "08", "09"):
+        drop(home, "GM0363", write_bus(tmp_path / f"bus_{month}.xml", levering(Statistiekmaand=month)))
+    monkeypatch.setattr(intake, "parse_bus_upload", crash_on_august)
+    outcome = refresh(home)
+    assert not outcome.success and [run.job for run in outcome.runs] == ["bus_intake_job"]
+    assert [r.original_filename for r in read_receipts(home)] == ["bus_07.xml"]
+    assert sorted(p.name for p in home.inbox_of("GM0363").iterdir()) == ["bus_08.xml", "bus_09.xml"]
+
+    monkeypatch.setattr(intake, "parse_bus_upload", real_parse)
+    outcome = refresh(home)
+    assert outcome.success
+    assert sorted(r.month for r in read_receipts(home)) == ["2026-07-01", "2026-08-01", "2026-09-01"]
+    assert query(home, "SELECT count(DISTINCT month) FROM indicator_value") == [(3,)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
 from divobench_pipeline.home import DivobenchHome
-from divobench_pipeline.participants import write_registry
+from divobench_pipeline.participants import load_registry, write_registry
 from divobench_pipeline.planning import shift_month
 
 DEMO_PARTICIPANTS = [
@@ -41,6 +41,10 @@ def create_demo(home: DivobenchHome, *, months: int = 24, seed: int = 2026) -> l
     """
     if not home.participants_file.exists():
         write_registry(home.participants_file, DEMO_PARTICIPANTS)
+    missing = [p["id"] for p in DEMO_PARTICIPANTS if p["id"] not in load_registry(home.participants_file)]
+    if missing:
+        raise ValueError(f"{home.participants_file} is not the demo's registry (it lacks {', '.join(missing)}): "
+                         "run the demo on a fresh data directory (DIVOBENCH_HOME).")
     specs = [UploadSpec(p["id"], tuple(p["gemeenten"])) for p in DEMO_PARTICIPANTS]
     dropped = []
     with tempfile.TemporaryDirectory() as scratch:
