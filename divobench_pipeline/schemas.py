@@ -165,5 +165,50 @@ INDICATOR_MONTH_STATE = Table(
     ("month",),
 )
 
+_JAAR = Column("jaar", "INTEGER", False, (pa.Check.in_range(2010, 2100),), "indelingsjaar (CBS indeling of 1 January)")
+_GEMEENTE = Column("gemeente_code", "VARCHAR", False, (_GEMEENTECODE,), "CBS gemeentecode, GMxxxx")
+GROUP_TYPES = ("landelijk", "grootteklasse", "provincie", "arbeidsmarktregio", "corop")
+
+GEMEENTE_INDELING = Table(
+    "gemeente_indeling",
+    "Per year, each gemeente of CBS Gebieden in Nederland of that year with its regional classification.",
+    (_JAAR, _GEMEENTE,
+     Column("gemeente_naam", "VARCHAR", False),
+     Column("provincie_code", "VARCHAR", True, (pa.Check.str_matches(r"^PV\d{2}$"),)),
+     Column("provincie_naam", "VARCHAR"),
+     Column("corop_code", "VARCHAR", True, (pa.Check.str_matches(r"^CR\d{2}$"),)),
+     Column("corop_naam", "VARCHAR"),
+     Column("arbeidsmarktregio_code", "VARCHAR", True, (pa.Check.str_matches(r"^AM\d{2}$"),)),
+     Column("arbeidsmarktregio_naam", "VARCHAR"),
+     Column("grootteklasse_code", "VARCHAR", True, (), "CBS gemeentegrootteklasse (1..8 by inwonertal)"),
+     Column("grootteklasse_naam", "VARCHAR"),
+     Column("stedelijkheid", "INTEGER", True, (pa.Check.in_range(1, 5),), "1 zeer sterk .. 5 niet stedelijk"),
+     Column("inwonertal", "INTEGER", True, (pa.Check.ge(0),), "as published in Gebieden in Nederland"),
+     Column("bron", "VARCHAR", False, (), "CBS table id (and whether it came from the cache or a shipped extract)")),
+    ("jaar", "gemeente_code"),
+)
+GEMEENTE_GROEP = Table(
+    "gemeente_groep",
+    "Per year, every CBS reference group each gemeente belongs to (landelijk NL, grootteklasse, provincie, "
+    "arbeidsmarktregio, COROP-gebied), following Gebieden in Nederland of that year.",
+    (_JAAR, _GEMEENTE,
+     Column("group_type", "VARCHAR", False, (pa.Check.isin(list(GROUP_TYPES)),)),
+     Column("group_code", "VARCHAR", False),
+     Column("group_name", "VARCHAR", False)),
+    ("jaar", "gemeente_code", "group_type"),
+)
+GEMEENTE_KENMERK = Table(
+    "gemeente_kenmerk",
+    "Per year and gemeente, CBS characteristics (long format) used for densities and for finding "
+    "vergelijkbare gemeenten: inwoners (1 January), stedelijkheid, bevolkingsdichtheid, ...",
+    (_JAAR, _GEMEENTE,
+     Column("kenmerk", "VARCHAR", False),
+     Column("waarde", "DOUBLE", True),
+     Column("bron", "VARCHAR", False, (), "CBS table id and column")),
+    ("jaar", "gemeente_code", "kenmerk"),
+)
+CBS_TABLES: tuple[Table, ...] = (GEMEENTE_INDELING, GEMEENTE_GROEP, GEMEENTE_KENMERK)
+
 STAGED_TABLES: tuple[Table, ...] = (BUS_UITKERING, BUS_PERSOON, BUS_VERMINDERING, BUS_INKOMSTEN, BUS_SIGNALERING)
-TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE, INDICATOR_MONTH_STATE)
+TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE, INDICATOR_MONTH_STATE,
+                             *CBS_TABLES)
