@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from divobench_pipeline.comparisons.groups import group_input_digests
 from divobench_pipeline.home import DivobenchHome
 from divobench_pipeline.indicators.registry import INDICATORS
 from divobench_pipeline.participants import Registry
@@ -51,13 +52,17 @@ def computed_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, str]:
     return dict(con.execute("SELECT month, fingerprint FROM indicator_month_state").fetchall())
 
 
-def indicator_fingerprints(uploads: Mapping[UploadKey, str], registry: Registry) -> dict[dt.date, str]:
+def indicator_fingerprints(uploads: Mapping[UploadKey, str], registry: Registry,
+                           con: duckdb.DuckDBPyConnection | None = None) -> dict[dt.date, str]:
     """Per month with data: a hash of everything its indicators depend on.
 
     That is the uploads in force for the month and for twelve months earlier (volumeontwikkeling), which
     gemeenten form each participant, and the indicator definitions themselves: a new or changed indicator
-    makes every month out of date, so history is recomputed without a hand-made backfill.
+    makes every month out of date, so history is recomputed without a hand-made backfill. With ``con``, also
+    what group membership rests on (CBS groups and kenmerken of the month's year, reporting options, named
+    selections), so group values follow.
     """
+    groups = group_input_digests(con, registry) if con is not None else {}
     by_month: dict[dt.date, list[tuple[str, str]]] = {}
     for (month, pid), sha in uploads.items():
         by_month.setdefault(month, []).append((pid, sha))
@@ -65,7 +70,8 @@ def indicator_fingerprints(uploads: Mapping[UploadKey, str], registry: Registry)
     fingerprints = {}
     for month, entries in by_month.items():
         year_before = by_month.get(shift_month(month, -12), [])
-        payload = json.dumps([sorted(entries), sorted(year_before)]).encode()
+        payload = json.dumps([sorted(entries), sorted(year_before), groups.get("*"),
+                              groups.get(month.year)]).encode()
         fingerprints[month] = hashlib.sha256(common + payload).hexdigest()
     return fingerprints
 
@@ -76,7 +82,7 @@ def plan_refresh(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyCo
     staged = staged_uploads(con) if con is not None else {}
     computed = computed_fingerprints(con) if con is not None else {}
     staging = sorted(key for key, sha in wanted.items() if staged.get(key) != sha)
-    months = sorted(m for m, fp in indicator_fingerprints(wanted, registry).items() if computed.get(m) != fp)
+    months = sorted(m for m, fp in indicator_fingerprints(wanted, registry, con).items() if computed.get(m) != fp)
     return RefreshPlan(staging, months)
 
 

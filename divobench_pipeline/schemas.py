@@ -212,3 +212,56 @@ CBS_TABLES: tuple[Table, ...] = (GEMEENTE_INDELING, GEMEENTE_GROEP, GEMEENTE_KEN
 STAGED_TABLES: tuple[Table, ...] = (BUS_UITKERING, BUS_PERSOON, BUS_VERMINDERING, BUS_INKOMSTEN, BUS_SIGNALERING)
 TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE, INDICATOR_MONTH_STATE,
                              *CBS_TABLES)
+
+COMPARISON_GROUP_TYPES = (*GROUP_TYPES, "samenwerkingsverband", "selectie", "vergelijkbaar")
+_UNIT_LEVEL = Column("unit_level", "VARCHAR", False, (pa.Check.isin(["gemeente", "participant"]),),
+                     "gemeente, or participant for a samenwerkingsverband with reporting option 3 (one unit)")
+_GROUP_KEY = (Column("group_type", "VARCHAR", False, (pa.Check.isin(list(COMPARISON_GROUP_TYPES)),)),
+              Column("group_code", "VARCHAR", False))
+
+GEMEENTE_VERGELIJKBAAR = Table(
+    "gemeente_vergelijkbaar",
+    "Per year, each gemeente's k nearest participating gemeenten by standardized Euclidean distance on CBS "
+    "kenmerken (vergelijkbare gemeenten, docs/comparisons.md).",
+    (_JAAR, _GEMEENTE,
+     Column("rang", "INTEGER", False, (pa.Check.ge(1),), "1 = most similar"),
+     Column("buur_code", "VARCHAR", False, (_GEMEENTECODE,), "the similar gemeente"),
+     Column("afstand", "DOUBLE", False, (pa.Check.ge(0),), "standardized Euclidean distance"),
+     Column("kenmerken", "VARCHAR", False, (), "the kenmerken the distance was computed on, comma-separated")),
+    ("jaar", "gemeente_code", "rang"),
+)
+GROUP_MEMBER = Table(
+    "group_member",
+    "Per month, the units (gemeenten, or an option-3 samenwerkingsverband as one) forming each reference group.",
+    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)), *_GROUP_KEY,
+     Column("group_name", "VARCHAR", False), _UNIT_LEVEL, Column("unit", "VARCHAR", False)),
+    ("month", "group_type", "group_code", "unit_level", "unit"),
+)
+GROUP_VALUE = Table(
+    "group_value",
+    "Per month, indicator and reference group: pooled value, median of unit values, number of units with data.",
+    (Column("indicator", "VARCHAR", False), Column("month", "DATE", False, (_FIRST_OF_MONTH,)), *_GROUP_KEY,
+     Column("numerator", "DOUBLE", True, (), "Σ numerators of the units with data"),
+     Column("denominator", "DOUBLE", True, (), "Σ denominators of the units with data"),
+     Column("group_value", "DOUBLE", True, (), "pooled: Σ numerators / Σ denominators (or Σ numerators)"),
+     Column("group_median", "DOUBLE", True, (), "median of the units' own values"),
+     Column("group_n", "INTEGER", False, (pa.Check.ge(1),), "units with data for the month"),
+     Column("status", "VARCHAR", False, (pa.Check.isin(["voorlopig", "definitief"]),),
+            "voorlopig until four weeks after the month ends, definitief after"),
+     Column("computed_at", "TIMESTAMP", False)),
+    ("indicator", "month", "group_type", "group_code"),
+)
+INDICATOR_LINEAGE = Table(
+    "indicator_lineage",
+    "Per month and unit: the uploads (content hashes) its indicator values rest on and the code that made them.",
+    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
+     Column("level", "VARCHAR", False, (pa.Check.isin(["gemeente", "participant"]),)),
+     Column("unit", "VARCHAR", False),
+     Column("upload_sha256", "VARCHAR", False, (), "uploads of the month, ';'-joined"),
+     Column("upload_sha256_12m", "VARCHAR", True, (), "uploads of twelve months earlier (12-month changes)"),
+     Column("code_version", "VARCHAR", False),
+     Column("dagster_run_id", "VARCHAR", True)),
+    ("month", "level", "unit"),
+)
+COMPARISON_TABLES: tuple[Table, ...] = (GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER, GROUP_VALUE, INDICATOR_LINEAGE)
+TABLES = (*TABLES, *COMPARISON_TABLES)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from divobench_pipeline.assets.bus import bus_staged
 from divobench_pipeline.assets.metadata import markdown_table
+from divobench_pipeline.comparisons.lineage import code_version, write_lineage
 from divobench_pipeline.indicators.compute import compute_indicators, flow_reconciliation
 from divobench_pipeline.partitions import month_partitions
 from divobench_pipeline.planning import indicator_fingerprints, staged_uploads
@@ -32,7 +33,7 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
     months = [dt.date.fromisoformat(key) for key in context.partition_keys]
     with warehouse.connect() as con:
         values = compute_indicators(con, months, registry.gemeenten_by_participant())
-        fingerprints = indicator_fingerprints(staged_uploads(con), registry)
+        fingerprints = indicator_fingerprints(staged_uploads(con), registry, con)
         con.execute("BEGIN TRANSACTION")
         for table in (INDICATOR_VALUE, INDICATOR_MONTH_STATE):
             con.execute(f"DELETE FROM {table.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
@@ -42,6 +43,7 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.executemany(f"INSERT INTO {INDICATOR_MONTH_STATE.name} VALUES (?, ?, ?)",
                         [[m, fingerprints[m], now] for m in months if m in fingerprints])
+        lineage = write_lineage(con, months, registry.gemeenten_by_participant(), context.run.run_id)
         con.execute("COMMIT")
         flows = pd.concat([flow_reconciliation(con, m).assign(month=m.strftime("%Y-%m")) for m in months],
                           ignore_index=True)
@@ -57,4 +59,7 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
         "rows": len(values),
         "gemeenten": int(values.loc[values["level"] == "gemeente", "unit"].nunique()) if len(values) else 0,
         "participants": int(values.loc[values["level"] == "participant", "unit"].nunique()) if len(values) else 0,
+        "code_version": code_version(),
+        "uploads": markdown_table(lineage.loc[lineage["level"] == "gemeente",
+                                              ["month", "unit", "upload_sha256", "upload_sha256_12m"]]),
     })

@@ -1,7 +1,8 @@
 """Sensors: the inbox watcher that keeps the warehouse up to date."""
 
+from divobench_pipeline.sensors.group_status import group_deadline_sensor
 from divobench_pipeline.sensors.uploads import bus_upload_sensor
 
-SENSORS = [bus_upload_sensor]
+SENSORS = [bus_upload_sensor, group_deadline_sensor]
 
-__all__ = ["SENSORS", "bus_upload_sensor"]
+__all__ = ["SENSORS", "bus_upload_sensor", "group_deadline_sensor"]

@@ -1,0 +1,1 @@
+"""Benchmark comparisons: reference groups, group values, vergelijkbare gemeenten, public export, lineage."""

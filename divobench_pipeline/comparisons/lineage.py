@@ -1,0 +1,80 @@
+"""Lineage: which uploads (content hashes) and which code version each indicator value rests on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import subprocess
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from divobench_pipeline.indicators import registry as indicator_registry
+from divobench_pipeline.schemas import INDICATOR_LINEAGE
+
+
+@cache
+def _package_version() -> str:
+    try:
+        return version("divobench")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@cache
+def _git_commit() -> str:
+    try:
+        found = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=Path(__file__).parent,
+                               capture_output=True, text=True, timeout=5, check=True)
+        return found.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "nogit"
+
+
+def code_version() -> str:
+    """Package version, git commit of the code and a hash of the indicator definitions, e.g. 0.1.0+g1a2b.d3c4d."""
+    definitions = hashlib.sha256(repr(indicator_registry.INDICATORS).encode()).hexdigest()[:8]
+    return f"{_package_version()}+g{_git_commit()}.d{definitions}"
+
+
+def write_lineage(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date],
+                  participants: Mapping[str, Sequence[str]], run_id: str | None) -> pd.DataFrame:
+    """Replace the lineage rows of ``months`` (inside the caller's transaction) and return them.
+
+    A gemeente's values rest on the staged upload of M (and of M−12 for 12-month changes); a participant's on
+    those of its gemeenten with data.
+    """
+    gemeente = con.execute("""
+        WITH uploads AS (
+          SELECT month, gemeentecode AS unit, string_agg(DISTINCT upload_sha256, ';' ORDER BY upload_sha256) AS sha
+          FROM bus_uitkering WHERE month IN (SELECT unnest(?::DATE[])) OR month + INTERVAL 12 MONTH IN
+            (SELECT unnest(?::DATE[])) GROUP BY ALL)
+        SELECT v.month, v.unit, u.sha AS upload_sha256, e.sha AS upload_sha256_12m
+        FROM (SELECT DISTINCT month, unit FROM indicator_value
+              WHERE level = 'gemeente' AND month IN (SELECT unnest(?::DATE[]))) v
+        JOIN uploads u ON u.month = v.month AND u.unit = v.unit
+        LEFT JOIN uploads e ON e.month + INTERVAL 12 MONTH = v.month AND e.unit = v.unit
+    """, [list(months)] * 3).df()
+    members = pd.DataFrame([(pid, g) for pid, codes in participants.items() for g in codes],
+                           columns=["participant", "unit"])
+    joined = gemeente.merge(members, on="unit")
+    participant = joined.groupby(["month", "participant"], as_index=False).agg(
+        upload_sha256=("upload_sha256", _join), upload_sha256_12m=("upload_sha256_12m", _join))
+    rows = pd.concat([gemeente.assign(level="gemeente"),
+                      participant.rename(columns={"participant": "unit"}).assign(level="participant")],
+                     ignore_index=True)
+    rows = rows.assign(code_version=code_version(), dagster_run_id=run_id)[INDICATOR_LINEAGE.column_names]
+    con.execute(f"DELETE FROM {INDICATOR_LINEAGE.name} WHERE month IN (SELECT unnest(?::DATE[]))", [list(months)])
+    con.register("new_lineage", rows)
+    con.execute(f"INSERT INTO {INDICATOR_LINEAGE.name} SELECT * FROM new_lineage")
+    con.unregister("new_lineage")
+    return rows
+
+
+def _join(values: pd.Series) -> str | None:
+    hashes = sorted({h for v in values.dropna() for h in v.split(";")})
+    return ";".join(hashes) or None
