@@ -12,9 +12,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from divobench_pipeline.comparisons.exports import number as _number
 from divobench_pipeline.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
+from divobench_pipeline.indicators.registry import INDICATORS
 from divobench_pipeline.participants import RegistryError, load_registry
 
 
@@ -64,7 +67,16 @@ def _parser() -> argparse.ArgumentParser:
     indicators.add_argument("--participant", metavar="ID")
     indicators.add_argument("--month", type=_month_arg, metavar="YYYY-MM")
     indicators.add_argument("--level", choices=["gemeente", "participant"])
+    indicators.add_argument("--lineage", action="store_true",
+                            help="append upload_sha256 and code_version: what each value rests on")
     indicators.set_defaults(run=cmd_export_indicators)
+    comparison = what.add_parser("comparison", help="a participant's indicators next to its reference groups")
+    comparison.add_argument("--participant", required=True, metavar="ID")
+    comparison.add_argument("--month", required=True, type=_month_arg, metavar="YYYY-MM")
+    comparison.set_defaults(run=cmd_export_comparison)
+    public = what.add_parser("public", help="group values for publication, suppressed (no gemeente derivable)")
+    public.add_argument("--month", required=True, type=_month_arg, metavar="YYYY-MM")
+    public.set_defaults(run=cmd_export_public)
 
     serve = commands.add_parser("serve", help="start the Dagster webserver and daemon on this data directory")
     serve.add_argument("--host", default="127.0.0.1")
@@ -152,13 +164,53 @@ def cmd_export_indicators(args) -> int:
         registry = load_registry(home.participants_file)
         if args.participant not in registry:
             raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
-    write_indicator_csv(home, sys.stdout, participant=args.participant, month=args.month, level=args.level)
+    write_indicator_csv(home, sys.stdout, participant=args.participant, month=args.month, level=args.level,
+                        lineage=args.lineage)
     return 0
 
 
+def cmd_export_comparison(args) -> int:
+    from divobench_pipeline.comparisons.exports import write_comparison_csv
+
+    home = _home()
+    registry = load_registry(home.participants_file)
+    if args.participant not in registry:
+        raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
+    with _read_warehouse(home) as con:
+        write_comparison_csv(con, registry, args.participant, args.month, sys.stdout)
+    return 0
+
+
+def cmd_export_public(args) -> int:
+    from divobench_pipeline.comparisons.exports import write_public_csv
+
+    home = _home()
+    registry = load_registry(home.participants_file)
+    with _read_warehouse(home) as con:
+        write_public_csv(con, registry, args.month, sys.stdout)
+    return 0
+
+
+@contextmanager
+def _read_warehouse(home: DivobenchHome):
+    from divobench_pipeline.resources.warehouse import open_warehouse
+
+    if not home.warehouse.exists():
+        raise UserError(f"there is no warehouse in {home.root} yet: run 'divobench refresh' or 'divobench demo'.")
+    con = open_warehouse(str(home.warehouse), read_only=True)
+    try:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'group_value'"
+                           ).fetchone()[0]:
+            raise UserError(f"the warehouse in {home.root} has no group values yet: run 'divobench refresh'.")
+        yield con
+    finally:
+        con.close()
+
+
 def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = None, month: dt.date | None = None,
-                        level: str | None = None) -> None:
-    """indicator,level,unit,month,numerator,denominator,value (interfaces.md)."""
+                        level: str | None = None, lineage: bool = False) -> None:
+    """indicator,level,unit,month,numerator,denominator,value (interfaces.md); with ``lineage`` also
+    upload_sha256 (the uploads the value rests on, ';'-joined) and code_version."""
     from divobench_pipeline.resources.warehouse import open_warehouse
 
     if not home.warehouse.exists():
@@ -175,8 +227,15 @@ def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = N
     if level:
         where.append("level = ?")
         params.append(level)
-    sql = ("SELECT indicator, level, unit, strftime(month, '%Y-%m'), numerator, denominator, value "
-           f"FROM indicator_value {'WHERE ' + ' AND '.join(where) if where else ''} "
+    extra, join = "", ""
+    if lineage:
+        changes = [i.code for i in INDICATORS if i.change_12m_of]
+        extra = (", CASE WHEN indicator IN (SELECT unnest(?::VARCHAR[])) THEN concat_ws(';', l.upload_sha256, "
+                 "l.upload_sha256_12m) ELSE l.upload_sha256 END, l.code_version")
+        join = "LEFT JOIN indicator_lineage l USING (month, level, unit)"
+        params = [changes, *params]
+    sql = (f"SELECT indicator, level, unit, strftime(month, '%Y-%m'), numerator, denominator, value{extra} "
+           f"FROM indicator_value {join} {'WHERE ' + ' AND '.join(where) if where else ''} "
            "ORDER BY month, indicator, level DESC, unit")
     con = open_warehouse(str(home.warehouse), read_only=True)
     try:
@@ -184,17 +243,10 @@ def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = N
     finally:
         con.close()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["indicator", "level", "unit", "month", "numerator", "denominator", "value"])
-    for indicator, lvl, unit, mon, numerator, denominator, value in rows:
-        writer.writerow([indicator, lvl, unit, mon, _number(numerator), _number(denominator), _number(value)])
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return ""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{round(value, 6):f}".rstrip("0").rstrip(".")
+    writer.writerow(["indicator", "level", "unit", "month", "numerator", "denominator", "value",
+                     *(["upload_sha256", "code_version"] if lineage else [])])
+    for indicator, lvl, unit, mon, numerator, denominator, value, *rest in rows:
+        writer.writerow([indicator, lvl, unit, mon, _number(numerator), _number(denominator), _number(value), *rest])
 
 
 def cmd_serve(args) -> int:

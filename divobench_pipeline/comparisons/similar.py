@@ -60,7 +60,7 @@ def nearest_neighbours(kenmerk: pd.DataFrame, candidates: Iterable[str],
     rows = []
     for i, code in enumerate(z.index):
         blocked = {code, *partners.get(code, ())}
-        order = sorted((distance[i, j], candidates[j]) for j in range(len(candidates))
+        order = sorted((round(float(distance[i, j]), 9), candidates[j]) for j in range(len(candidates))
                        if candidates[j] not in blocked)
-        rows += [(code, rank, buur, round(float(d), 6), used) for rank, (d, buur) in enumerate(order[:k], start=1)]
+        rows += [(code, rank, buur, round(d, 6), used) for rank, (d, buur) in enumerate(order[:k], start=1)]
     return pd.DataFrame(rows, columns=NEIGHBOUR_COLUMNS)
