@@ -21,7 +21,7 @@ from divobench_pipeline.resources.warehouse import open_warehouse
 from divobench_pipeline.sensors.group_status import group_deadline_sensor
 
 JUNE = dt.date(2024, 6, 1)
-GEMEENTEN = [f"GM000{k}" for k in range(1, 9)]
+GEMEENTEN = [*(f"GM000{k}" for k in range(1, 9)), *(f"GM003{k}" for k in range(1, 7))]
 PARTICIPANTS = [
     *({"id": g, "name": f"Gemeente {g}", "gemeenten": [g], "publish_consent": g == "GM0001"} for g in GEMEENTEN),
     {"id": "SV-PER", "name": "ISD Per", "gemeenten": ["GM0011", "GM0012"], "reporting": 2, "publish_consent": True},
@@ -32,21 +32,25 @@ OWNER = {g: p["id"] for p in PARTICIPANTS for g in p["gemeenten"]}
 COUNTS = {"GM0001": Counts(10, 4, 1), "GM0002": Counts(20, 5, 2), "GM0003": Counts(30, 6, 3),
           "GM0004": Counts(40, 1, 0), "GM0005": Counts(50, 10, 5), "GM0006": Counts(60, 0, 0),
           "GM0007": Counts(35, 1, 0), "GM0008": Counts(45, 1, 1), "GM0011": Counts(15, 3, 1),
-          "GM0012": Counts(25, 5, 5), "GM0021": Counts(5, 2, 1), "GM0022": Counts(7, 1, 1)}
-PROVINCIE = {**dict.fromkeys(["GM0001", "GM0002", "GM0003", "GM0005", "GM0011", "GM0021"], "PV01"),
-             **dict.fromkeys(["GM0004", "GM0006", "GM0007", "GM0008", "GM0012", "GM0022"], "PV02")}
+          "GM0012": Counts(25, 5, 5), "GM0021": Counts(5, 2, 1), "GM0022": Counts(7, 1, 1),
+          "GM0031": Counts(12, 2, 1), "GM0032": Counts(18, 3, 1), "GM0033": Counts(22, 4, 2),
+          "GM0034": Counts(28, 2, 0), "GM0035": Counts(33, 5, 3), "GM0036": Counts(8, 1, 1)}
+_PV01 = ["GM0001", "GM0002", "GM0003", "GM0005", "GM0011", "GM0021", "GM0031", "GM0032", "GM0033"]
+PROVINCIE = {g: "PV01" if g in _PV01 else "PV02" for g in COUNTS}
 GROOTTEKLASSE = {g: ("5" if g == "GM0006" else "3") for g in COUNTS}
 ARBEIDSMARKTREGIO = dict.fromkeys(["GM0001", "GM0004", "GM0006", "GM0007", "GM0008"], "AM01")
 STEDELIJKHEID = {"GM0001": 1, "GM0002": 1, "GM0003": 2, "GM0004": 3, "GM0005": 3, "GM0006": 4, "GM0007": 5,
-                 "GM0008": 5, "GM0011": 2, "GM0012": 2, "GM0021": 4, "GM0022": 5}
+                 "GM0008": 5, "GM0011": 2, "GM0012": 2, "GM0021": 4, "GM0022": 5,
+                 **dict.fromkeys([f"GM003{k}" for k in range(1, 7)], 5)}
 
 # Units as the groups count them: SV-WHOLE (reporting option 3) is one unit, in PV01 by the tie rule.
 UNIT_COUNTS = {**{g: COUNTS[g] for g in COUNTS if OWNER[g] != "SV-WHOLE"},
                "SV-WHOLE": Counts(12, 3, 2)}
 MEMBERS = {
     ("landelijk", "NL"): set(UNIT_COUNTS),
-    ("provincie", "PV01"): {"GM0001", "GM0002", "GM0003", "GM0005", "GM0011", "SV-WHOLE"},
-    ("provincie", "PV02"): {"GM0004", "GM0006", "GM0007", "GM0008", "GM0012"},
+    ("provincie", "PV01"): {"GM0001", "GM0002", "GM0003", "GM0005", "GM0011", "SV-WHOLE", "GM0031", "GM0032",
+                            "GM0033"},
+    ("provincie", "PV02"): {"GM0004", "GM0006", "GM0007", "GM0008", "GM0012", "GM0034", "GM0035", "GM0036"},
     ("grootteklasse", "3"): set(UNIT_COUNTS) - {"GM0006"},
     ("grootteklasse", "5"): {"GM0006"},
     ("arbeidsmarktregio", "AM01"): {"GM0001", "GM0004", "GM0006", "GM0007", "GM0008"},
@@ -94,9 +98,9 @@ def test_group_values_pool_numerators_take_the_median_of_units_and_count_units(d
     for key, members in MEMBERS.items():
         assert bestand[key] == pytest.approx(expected(members, "bestand")), key
         assert aandeel[key] == pytest.approx(expected(members, "werk", "uitstroom")), key
-    # by hand: 342 uitkeringen over 11 units (median 30); 20 of 39 uitstromers to werk.
-    assert bestand[("landelijk", "NL")] == (342, 30, 11)
-    assert aandeel[("landelijk", "NL")][0] == pytest.approx(20 / 39)
+    # by hand: 463 uitkeringen over 17 units (median 25); 28 of 56 uitstromers to werk.
+    assert bestand[("landelijk", "NL")] == (463, 25, 17)
+    assert aandeel[("landelijk", "NL")][0] == pytest.approx(0.5)
     assert query(dataset, "SELECT DISTINCT status FROM group_value") == [("definitief",)]
 
 
@@ -105,13 +109,15 @@ def test_vergelijkbare_gemeenten_by_standardized_distance(dataset):
     rows = query(dataset, "SELECT rang, buur_code, afstand, kenmerken FROM gemeente_vergelijkbaar "
                           "WHERE jaar = 2024 AND gemeente_code = 'GM0011' ORDER BY rang")
     # GM0012 is GM0011's own samenwerkingsverband partner and never its neighbour.
-    assert [r[1] for r in rows[:2]] == ["GM0003", "GM0001"]
-    assert rows[0][2] == pytest.approx(0.0) and rows[1][2] == pytest.approx(1 / sd, abs=1e-6)
-    assert "GM0011" not in [r[1] for r in rows] and "GM0012" not in [r[1] for r in rows]
-    assert {r[3] for r in rows} == {"stedelijkheid"} and len(rows) == 10
+    # stedelijkheid 2: GM0003 (2) at 0, then 1 and 3 at 1 sd, 4 at 2 sd, 5 at 3 sd; ties by code; k = 10.
+    assert [r[1] for r in rows] == ["GM0003", "GM0001", "GM0002", "GM0004", "GM0005", "GM0006", "GM0021",
+                                    "GM0007", "GM0008", "GM0022"]
+    assert [r[2] for r in rows] == pytest.approx([0, *[1 / sd] * 4, *[2 / sd] * 2, *[3 / sd] * 3], abs=1e-6)
+    assert {r[3] for r in rows} == {"stedelijkheid"}
     members = query(dataset, "SELECT unit FROM group_member WHERE group_type = 'vergelijkbaar' "
                              "AND group_code = 'GM0011' AND month = ?", [JUNE])
-    assert {u for (u,) in members} == set(UNIT_COUNTS) - {"GM0011", "GM0012"}
+    assert {u for (u,) in members} == {"GM0003", "GM0001", "GM0002", "GM0004", "GM0005", "GM0006", "GM0007",
+                                       "GM0008", "SV-WHOLE"}
 
 
 def cli(home, *args):
