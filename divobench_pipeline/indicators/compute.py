@@ -23,11 +23,12 @@ BUIG = ("01", "02", "03", "14")
 _IN_PW = ", ".join(f"'{c}'" for c in PW)
 _IN_BUIG = ", ".join(f"'{c}'" for c in BUIG)
 
-# The one ``?`` is the list of months (first days) to prepare. reden: the aanvrager's (persoon_nr 1) if filled in,
+# ``$months`` is the list of months (first days) to prepare, ``$lo``/``$hi`` its bounds (they let DuckDB skip the
+# row groups of other months). reden: the aanvrager's (persoon_nr 1) if filled in,
 # else the first filled-in one in persoon_nr order; both are "the first non-NULL in persoon_nr order".
 _BASE_CTES = f"""
 maanden AS (
-  SELECT DISTINCT m AS month, last_day(m) AS peildatum FROM unnest(?::DATE[]) AS t(m)
+  SELECT DISTINCT m AS month, last_day(m) AS peildatum FROM unnest($months::DATE[]) AS t(m)
 ),
 periode AS (
   SELECT p.month, p.gemeentecode, p.registratienummer,
@@ -36,12 +37,13 @@ periode AS (
          arg_min(p.reden_beeindiging_uitkering, p.persoon_nr)
            FILTER (WHERE p.reden_beeindiging_uitkering IS NOT NULL) AS reden
   FROM bus_persoon p SEMI JOIN maanden m ON p.month = m.month
+  WHERE p.month BETWEEN $lo AND $hi
   GROUP BY p.month, p.gemeentecode, p.registratienummer
 ),
 werk AS (
   SELECT DISTINCT i.month, i.gemeentecode, i.registratienummer
   FROM bus_inkomsten i SEMI JOIN maanden m ON i.month = m.month
-  WHERE i.soort = '11' AND i.bedrag > 0
+  WHERE i.month BETWEEN $lo AND $hi AND i.soort = '11' AND i.bedrag > 0
 ),
 uitkering AS (
   SELECT u.month, u.gemeentecode, u.registratienummer, m.peildatum, u.statistiekcode, u.betaalbaar_bedrag,
@@ -59,6 +61,7 @@ uitkering AS (
     ON pe.month = u.month AND pe.gemeentecode = u.gemeentecode AND pe.registratienummer = u.registratienummer
   LEFT JOIN werk w
     ON w.month = u.month AND w.gemeentecode = u.gemeentecode AND w.registratienummer = u.registratienummer
+  WHERE u.month BETWEEN $lo AND $hi
 ),
 persoon AS (
   SELECT p.month, p.gemeentecode, p.registratienummer, p.persoon_nr,
@@ -70,6 +73,7 @@ persoon AS (
   FROM bus_persoon p
   JOIN uitkering u
     ON u.month = p.month AND u.gemeentecode = p.gemeentecode AND u.registratienummer = p.registratienummer
+  WHERE p.month BETWEEN $lo AND $hi
 )"""
 
 _BUILT_BASES = ("uitkering", "persoon")  # "uitkering" first: its groups are the gemeente-months with data
@@ -77,6 +81,7 @@ if set(_BUILT_BASES) != set(BASES):
     raise RuntimeError("registry.BASES and the relations built in compute.py differ")
 
 _KEYS = ["indicator", "level", "unit", "month"]
+MONTHS_PER_QUERY = 6  # a national month of staged rows takes ~100 MiB in DuckDB's joins: bounds a backfill's memory
 
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date],
@@ -87,12 +92,17 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date]
     ``indicator_value``; a participant's numerator and denominator are the sums over its gemeenten with data.
     """
     months = sorted({_first_of_month(m) for m in months})
-    gemeente = _gemeente_values(con, months)
-    gemeente = pd.concat([gemeente, *_changes_12m(gemeente)], ignore_index=True)
-    gemeente = gemeente[gemeente["month"].isin(pd.to_datetime(months))]
+    batches = [months[k:k + MONTHS_PER_QUERY] for k in range(0, len(months), MONTHS_PER_QUERY)]
+    gemeente = pd.concat([_gemeente_batch(con, batch) for batch in batches], ignore_index=True)
     result = pd.concat([gemeente.assign(level="gemeente"), _pooled(gemeente, participants).assign(level="participant")],
                        ignore_index=True)
     return _finish(result)
+
+
+def _gemeente_batch(con: duckdb.DuckDBPyConnection, months: list[dt.date]) -> pd.DataFrame:
+    values = _gemeente_values(con, months)
+    values = pd.concat([values, *_changes_12m(values)], ignore_index=True)
+    return values[values["month"].isin(pd.to_datetime(months))]
 
 
 def flow_reconciliation(con: duckdb.DuckDBPyConnection, month: dt.date) -> pd.DataFrame:
@@ -107,7 +117,7 @@ def flow_reconciliation(con: duckdb.DuckDBPyConnection, month: dt.date) -> pd.Da
               (("bestand", "wi.bestand.pw"), ("instroom", "wi.instroom.pw"), ("uitstroom", "wi.uitstroom.pw"))}
     selects = ", ".join(f"{expr} AS {name}" for name, expr in counts.items())
     rows = con.execute(f"WITH {_BASE_CTES} SELECT month, gemeentecode, {selects} FROM uitkering "
-                       "GROUP BY month, gemeentecode", [[previous, month]]).df()
+                       "GROUP BY month, gemeentecode", _month_parameters([previous, month])).df()
     rows["month"] = pd.to_datetime(rows["month"]).dt.date
     before = rows[rows["month"] == previous][["gemeentecode", "bestand"]]
     now = rows[rows["month"] == month][["gemeentecode", "instroom", "uitstroom", "bestand"]]
@@ -142,13 +152,13 @@ def _base_values(con: duckdb.DuckDBPyConnection, months: list[dt.date], indicato
             f", ({i.numerator}) AS n{k}" + (f", ({i.denominator}) AS d{k}" if i.denominator else "")
             for k, i in enumerate(members))
         wide = con.execute(f"WITH {_BASE_CTES} SELECT month, gemeentecode{aggregates} FROM {base} "
-                           "GROUP BY month, gemeentecode", [months]).df()
+                           "GROUP BY month, gemeentecode", _month_parameters(months)).df()
         wide["month"] = pd.to_datetime(wide["month"]).astype("datetime64[ns]")
         if present is None:
             present = wide[["month", "gemeentecode"]]
         elif len(wide) < len(present):
             empty = con.execute(f"WITH {_BASE_CTES} SELECT 0 AS _{aggregates} FROM (FROM {base} LIMIT 0)",
-                                [months]).df()
+                                _month_parameters(months)).df()
             wide = present.merge(wide, on=["month", "gemeentecode"], how="left").fillna(empty.iloc[0].to_dict())
         for k, i in enumerate(members):
             frames.append(pd.DataFrame({
@@ -194,6 +204,10 @@ def _finish(values: pd.DataFrame) -> pd.DataFrame:
     values = values[INDICATOR_VALUE.column_names].reset_index(drop=True)
     values["month"] = values["month"].astype("datetime64[ns]")
     return values.astype({"numerator": "float64", "denominator": "float64", "value": "float64"})
+
+
+def _month_parameters(months: Sequence[dt.date]) -> dict:
+    return {"months": list(months), "lo": min(months), "hi": max(months)}
 
 
 def _first_of_month(month: dt.date) -> dt.date:
