@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     indicators.add_argument("--level", choices=["gemeente", "participant"])
     indicators.set_defaults(run=cmd_export_indicators)
 
+    status = commands.add_parser("status", help="aanleverstatus: who is late, missing or out of line, per month")
+    status.add_argument("--month", type=_month_arg, metavar="YYYY-MM", help="one month, per participant")
+    status.set_defaults(run=cmd_status)
+
     serve = commands.add_parser("serve", help="start the Dagster webserver and daemon on this data directory")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
@@ -195,6 +199,14 @@ def _number(value: float | None) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{round(value, 6):f}".rstrip("0").rstrip(".")
+
+
+def cmd_status(args) -> int:
+    from divobench_pipeline.freshness import print_status
+
+    home = _home()
+    print_status(home, load_registry(home.participants_file), month=args.month, out=sys.stdout)
+    return 0
 
 
 def cmd_serve(args) -> int:

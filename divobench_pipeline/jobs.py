@@ -9,7 +9,11 @@ bus_staging_job = dg.define_asset_job(
     "bus_staging_job", selection=["bus_staged"],
     description="Replace the staged BUS data of participant-months whose upload in force changed.")
 indicator_job = dg.define_asset_job(
-    "indicator_job", selection=["wi_indicatoren"],
+    "indicator_job", selection=["wi_indicatoren", "aanleverstatus"],
     description="Recompute the W&I indicators of months whose inputs or definitions changed.")
 
-JOBS = [bus_intake_job, bus_staging_job, indicator_job]
+aanleverstatus_job = dg.define_asset_job(
+    "aanleverstatus_job", selection=["aanleverstatus"],
+    description="Recompute the aanleverstatus (late, missing, out-of-line uploads) when a new day begins.")
+
+JOBS = [bus_intake_job, bus_staging_job, indicator_job, aanleverstatus_job]
