@@ -39,7 +39,8 @@ def process_tags() -> dict[str, str]:
 
 
 def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
-    """Mark failed every STARTED run of this host whose process no longer exists; returns their run ids."""
+    """Mark failed every STARTED run of this host whose process no longer exists, and give back the
+    ``duckdb_write`` pool slot it held (else every later writer waits for it); returns their run ids."""
     failed = []
     host = socket.gethostname()
     for record in instance.get_run_records(dg.RunsFilter(statuses=_ALIVE_STATUSES)):
@@ -51,5 +52,6 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
         if process_identity(pid) != identity:
             instance.report_run_failed(run, f"The process that ran this run ({identity}) is gone (killed or "
                                             "crashed); divobench marked the run failed so its work is redone.")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             failed.append(run.run_id)
     return failed
