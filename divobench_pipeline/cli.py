@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     public.add_argument("--month", required=True, type=_month_arg, metavar="YYYY-MM")
     public.set_defaults(run=cmd_export_public)
 
+    status = commands.add_parser("status", help="aanleverstatus: who is late, missing or out of line, per month")
+    status.add_argument("--month", type=_month_arg, metavar="YYYY-MM", help="one month, per participant")
+    status.set_defaults(run=cmd_status)
+
     serve = commands.add_parser("serve", help="start the Dagster webserver and daemon on this data directory")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
@@ -247,6 +251,14 @@ def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = N
                      *(["upload_sha256", "code_version"] if lineage else [])])
     for indicator, lvl, unit, mon, numerator, denominator, value, *rest in rows:
         writer.writerow([indicator, lvl, unit, mon, _number(numerator), _number(denominator), _number(value), *rest])
+
+
+def cmd_status(args) -> int:
+    from divobench_pipeline.freshness import print_status
+
+    home = _home()
+    print_status(home, load_registry(home.participants_file), month=args.month, out=sys.stdout)
+    return 0
 
 
 def cmd_serve(args) -> int:

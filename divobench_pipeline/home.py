@@ -21,6 +21,14 @@ concurrency:
     default_limit: 1
   runs:
     max_concurrent_runs: 2
+# Fail runs stuck starting or cancelling, and runs past their dagster/max_runtime tag (the sensor sets it).
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 60
+  free_slots_after_run_end_seconds: 300
 telemetry:
   enabled: false
 """

@@ -9,11 +9,16 @@ bus_staging_job = dg.define_asset_job(
     "bus_staging_job", selection=["bus_staged"],
     description="Replace the staged BUS data of participant-months whose upload in force changed.")
 indicator_job = dg.define_asset_job(
-    "indicator_job", selection=["wi_indicatoren", "wi_groepswaarden"],
-    description="Recompute the W&I indicators and group values of months whose inputs or definitions changed.")
+    "indicator_job", selection=["wi_indicatoren", "wi_groepswaarden", "aanleverstatus"],
+    description="Recompute the W&I indicators, group values and aanleverstatus of months whose inputs or "
+                "definitions changed.")
 
 group_value_job = dg.define_asset_job(
     "group_value_job", selection=["wi_groepswaarden"],
     description="Recompute the group values of months (e.g. when their deadline passed: voorlopig → definitief).")
 
-JOBS = [bus_intake_job, bus_staging_job, indicator_job, group_value_job]
+aanleverstatus_job = dg.define_asset_job(
+    "aanleverstatus_job", selection=["aanleverstatus"],
+    description="Recompute the aanleverstatus (late, missing, out-of-line uploads) when a new day begins.")
+
+JOBS = [bus_intake_job, bus_staging_job, indicator_job, group_value_job, aanleverstatus_job]

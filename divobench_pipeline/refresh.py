@@ -5,18 +5,21 @@ Runs go through the same definitions and the data directory's own Dagster instan
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 
 import dagster as dg
 
 from divobench_pipeline.definitions import load_defs
+from divobench_pipeline.freshness import status_is_stale
 from divobench_pipeline.home import DivobenchHome, dagster_instance
-from divobench_pipeline.jobs import bus_intake_job, bus_staging_job, indicator_job
+from divobench_pipeline.jobs import aanleverstatus_job, bus_intake_job, bus_staging_job, indicator_job
 from divobench_pipeline.participants import load_registry
 from divobench_pipeline.partitions import participant_partitions, partition_range_tags
 from divobench_pipeline.planning import RefreshPlan, month_ranges, plan_refresh, staging_ranges
 from divobench_pipeline.resources.warehouse import open_warehouse
+from divobench_pipeline.runs import fail_dead_runs, process_tags
 from divobench_pipeline.sensors.uploads import inbox_listing
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -61,6 +64,7 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
     registry = load_registry(home.participants_file)
     defs = load_defs(home)
     instance = instance or dagster_instance(home)
+    fail_dead_runs(instance)
     known = set(instance.get_dynamic_partitions(participant_partitions.name))
     missing = [pid for pid in registry.ids if pid not in known]
     if missing:
@@ -70,7 +74,7 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
     def run(job_name: str, label: str, tags: dict[str, str] | None = None) -> bool:
         started = time.perf_counter()
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, tags=tags or {}, run_config=QUIET, raise_on_error=False)
+            instance=instance, tags={**(tags or {}), **process_tags()}, run_config=QUIET, raise_on_error=False)
         outcome.runs.append(RunOutcome(job_name, label, result.run_id, result.success, time.perf_counter() - started))
         return result.success
 
@@ -82,4 +86,16 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
         run(bus_staging_job.name, f"{start} … {end}", partition_range_tags(start, end))
     for start, end in month_ranges(current_plan(home).indicator_months):
         run(indicator_job.name, f"{start} … {end}", partition_range_tags(start, end))
+    if status_due(home):
+        run(aanleverstatus_job.name, "today")
     return outcome
+
+
+def status_due(home: DivobenchHome) -> bool:
+    if not home.warehouse.exists():
+        return False
+    con = open_warehouse(str(home.warehouse), read_only=True)
+    try:
+        return status_is_stale(con, dt.date.today())
+    finally:
+        con.close()

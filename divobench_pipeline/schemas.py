@@ -264,4 +264,20 @@ INDICATOR_LINEAGE = Table(
     ("month", "level", "unit"),
 )
 COMPARISON_TABLES: tuple[Table, ...] = (GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER, GROUP_VALUE, INDICATOR_LINEAGE)
-TABLES = (*TABLES, *COMPARISON_TABLES)
+AANLEVERSTATUS = Table(
+    "aanleverstatus",
+    "Per statistiekmaand and participant: whether the BUS upload is in (op tijd / te laat), missing or still "
+    "expected, and whether it is far out of line with the participant's own history (docs: freshness.py).",
+    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
+     Column("participant_id", "VARCHAR", False),
+     Column("deadline", "DATE", False, (), "last day of the month + 28 days"),
+     Column("status", "VARCHAR", False, (pa.Check.isin(["op_tijd", "te_laat", "ontbreekt", "verwacht"]),)),
+     Column("eerste_ontvangst", "DATE", True, (), "date the first accepted upload for the month arrived"),
+     Column("uitkeringen", "INTEGER", True, (pa.Check.ge(0),), "uitkeringen in the upload in force"),
+     Column("mediaan_uitkeringen", "DOUBLE", True, (), "median of up to six earlier months"),
+     Column("volume_signaal", "VARCHAR", True, (), "sprong or instorting against the median"),
+     Column("volledigheid_signaal", "VARCHAR", True, (), "kenmerken whose filled share collapsed"),
+     Column("as_of", "DATE", False, (), "the day this status was computed")),
+    ("month", "participant_id"),
+)
+TABLES = (*TABLES, *COMPARISON_TABLES, AANLEVERSTATUS)

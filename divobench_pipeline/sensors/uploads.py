@@ -1,22 +1,25 @@
 """The upload sensor: new files in the inbox → intake → staging → indicators, one step per tick."""
 
 
+import datetime as dt
 import hashlib
 import json
 
 import dagster as dg
 import duckdb
 
+from divobench_pipeline.freshness import status_is_stale
 from divobench_pipeline.home import DivobenchHome
-from divobench_pipeline.jobs import bus_intake_job, bus_staging_job, indicator_job
+from divobench_pipeline.jobs import aanleverstatus_job, bus_intake_job, bus_staging_job, indicator_job
 from divobench_pipeline.participants import RegistryError, load_registry
 from divobench_pipeline.partitions import participant_partitions, partition_range_tags
 from divobench_pipeline.planning import month_ranges, plan_refresh, staging_ranges
 from divobench_pipeline.resources.warehouse import open_warehouse
+from divobench_pipeline.runs import MONITORED, fail_dead_runs
 
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
-OUR_JOBS = [bus_intake_job.name, bus_staging_job.name, indicator_job.name]
+OUR_JOBS = [bus_intake_job.name, bus_staging_job.name, indicator_job.name, aanleverstatus_job.name]
 
 
 def _digest(items) -> str:
@@ -35,7 +38,7 @@ def inbox_listing(home: DivobenchHome, participant_ids) -> list[tuple[str, str, 
     return listing
 
 
-@dg.sensor(jobs=[bus_intake_job, bus_staging_job, indicator_job], minimum_interval_seconds=30,
+@dg.sensor(jobs=[bus_intake_job, bus_staging_job, indicator_job, aanleverstatus_job], minimum_interval_seconds=30,
            default_status=dg.DefaultSensorStatus.RUNNING)
 def bus_upload_sensor(context: dg.SensorEvaluationContext):
     """Watches the inbox and keeps staged data and indicators up to date, one stage per tick.
@@ -52,6 +55,7 @@ def bus_upload_sensor(context: dg.SensorEvaluationContext):
     new_participants = [pid for pid in registry.ids if pid not in known]
     partition_requests = [participant_partitions.build_add_request(new_participants)] if new_participants else []
 
+    fail_dead_runs(context.instance)
     running = context.instance.get_run_records(dg.RunsFilter(job_name=None, statuses=IN_FLIGHT), limit=50)
     if any(record.dagster_run.job_name in OUR_JOBS for record in running):
         return dg.SensorResult(skip_reason="waiting for a run of this pipeline to finish",
@@ -61,7 +65,7 @@ def bus_upload_sensor(context: dg.SensorEvaluationContext):
     if listing:
         return dg.SensorResult(run_requests=[dg.RunRequest(
             run_key=f"intake:{_digest(listing)}", job_name=bus_intake_job.name,
-            tags={"divobench/files": str(len(listing))})], dynamic_partitions_requests=partition_requests)
+            tags={"divobench/files": str(len(listing)), **MONITORED})], dynamic_partitions_requests=partition_requests)
 
     try:
         con = open_warehouse(str(home.warehouse), read_only=True, lock_wait_seconds=0) \
@@ -71,6 +75,8 @@ def bus_upload_sensor(context: dg.SensorEvaluationContext):
                                dynamic_partitions_requests=partition_requests)
     try:
         plan = plan_refresh(home, registry, con)
+        today = dt.date.today()
+        status_due = status_is_stale(con, today)
     finally:
         if con is not None:
             con.close()
@@ -78,12 +84,15 @@ def bus_upload_sensor(context: dg.SensorEvaluationContext):
     order = [*context.instance.get_dynamic_partitions(participant_partitions.name), *new_participants]
     if plan.staging:
         requests = [dg.RunRequest(run_key=f"stage:{_digest([start, end, plan.staging])}",
-                                  job_name=bus_staging_job.name, tags=partition_range_tags(start, end))
+                                  job_name=bus_staging_job.name, tags={**partition_range_tags(start, end), **MONITORED})
                     for start, end in staging_ranges(plan.staging, order)]
     elif plan.indicator_months:
         requests = [dg.RunRequest(run_key=f"indicators:{_digest([start, end, plan.indicator_months])}",
-                                  job_name=indicator_job.name, tags=partition_range_tags(start, end))
+                                  job_name=indicator_job.name, tags={**partition_range_tags(start, end), **MONITORED})
                     for start, end in month_ranges(plan.indicator_months)]
+    elif status_due:
+        requests = [dg.RunRequest(run_key=f"aanleverstatus:{today}", job_name=aanleverstatus_job.name,
+                                  tags=MONITORED)]
     else:
         return dg.SensorResult(skip_reason="everything is up to date", dynamic_partitions_requests=partition_requests)
     return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partition_requests)
