@@ -212,3 +212,32 @@ CBS_TABLES: tuple[Table, ...] = (GEMEENTE_INDELING, GEMEENTE_GROEP, GEMEENTE_KEN
 STAGED_TABLES: tuple[Table, ...] = (BUS_UITKERING, BUS_PERSOON, BUS_VERMINDERING, BUS_INKOMSTEN, BUS_SIGNALERING)
 TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE, INDICATOR_MONTH_STATE,
                              *CBS_TABLES)
+
+CBS_BIJSTAND_MAAND = Table(
+    "cbs_bijstand_maand",
+    "CBS's own count of lopende algemene bijstand uitkeringen per gemeente and month (82015NED), "
+    "the reference for the plausibility check on uploads.",
+    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)), _GEMEENTE,
+     Column("uitkeringen", "INTEGER", False, (pa.Check.ge(0),)),
+     Column("bron", "VARCHAR", False)),
+    ("month", "gemeente_code"),
+)
+GEMEENTE_VERSIE = Table(
+    "gemeente_versie",
+    "Versions of each gemeente: code, name and the period they were valid (geldig_van empty: before 2015).",
+    (_GEMEENTE, Column("gemeente_naam", "VARCHAR", False), Column("geldig_van", "DATE"), Column("geldig_tot", "DATE")),
+    ("gemeente_code", "geldig_van"),
+)
+GEMEENTE_OVERGANG = Table(
+    "gemeente_overgang",
+    "Herindelingen: which share (gewicht) of an old gemeente went to which new one, and by which rule "
+    "(geheel, gewicht, rechtsopvolger).",
+    (Column("datum", "DATE", False),
+     Column("oude_code", "VARCHAR", False, (_GEMEENTECODE,)), Column("oude_naam", "VARCHAR", False),
+     Column("nieuwe_code", "VARCHAR", False, (_GEMEENTECODE,)), Column("nieuwe_naam", "VARCHAR", False),
+     Column("soort", "VARCHAR", False), Column("gewicht", "DOUBLE", False, (pa.Check.in_range(0, 1),)),
+     Column("toedeling", "VARCHAR", False, (pa.Check.isin(["geheel", "gewicht", "rechtsopvolger"]),))),
+    ("datum", "oude_code", "nieuwe_code"),
+)
+CBS_EXTRA_TABLES: tuple[Table, ...] = (CBS_BIJSTAND_MAAND, GEMEENTE_VERSIE, GEMEENTE_OVERGANG)
+TABLES = (*TABLES, *CBS_EXTRA_TABLES)

@@ -1,8 +1,10 @@
 """Software-defined assets: BUS uploads, staged BUS data and W&I indicators."""
 
 from divobench_pipeline.assets.bus import bus_staged, bus_uploads
+from divobench_pipeline.assets.cbs import CBS_ASSETS
 from divobench_pipeline.assets.indicators import wi_indicatoren
 
 ASSETS = [bus_uploads, bus_staged, wi_indicatoren]
+ASSETS += CBS_ASSETS
 
 __all__ = ["ASSETS", "bus_staged", "bus_uploads", "wi_indicatoren"]
