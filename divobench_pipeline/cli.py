@@ -129,11 +129,19 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from divobench_pipeline.cbs.summary import gemeente_overview
     from divobench_pipeline.demo.setup import create_demo
+    from divobench_pipeline.resources.cbs import MODE_ENV, OFFLINE
+    from divobench_pipeline.resources.warehouse import open_warehouse
 
+    os.environ.setdefault(MODE_ENV, OFFLINE)
     home = _home()
     create_demo(home, months=args.months, seed=args.seed)
     status = cmd_refresh(args)
+    with open_warehouse(str(home.warehouse), read_only=True) as con:
+        gemeenten = sorted({g for gs in load_registry(home.participants_file).gemeenten_by_participant().values()
+                            for g in gs})
+        print("\n" + "\n".join(gemeente_overview(con, gemeenten)))
     export_path = home.reports / "indicatoren.csv"
     with open(export_path, "w", newline="", encoding="utf-8") as handle:
         write_indicator_csv(home, handle)

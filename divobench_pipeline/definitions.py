@@ -22,7 +22,7 @@ def load_defs(home: DivobenchHome | None = None) -> dg.Definitions:
         resources={
             "divobench_home": DivobenchHomeResource(root=str(home.root)),
             "warehouse": WarehouseResource(path=str(home.warehouse)),
-            "cbs": CbsResource.from_env(home.root / "cache" / "cbs"),
+            "cbs": CbsResource.for_home(home),
         },
     )
 

@@ -13,11 +13,9 @@ indicator_job = dg.define_asset_job(
     description="Recompute the W&I indicators of months whose inputs or definitions changed.")
 
 cbs_job = dg.define_asset_job(
-    "cbs_job", selection=["cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand"],
-    description="Read the CBS tables of the given years: indeling, reference groups, inwoners, CBS bijstand.")
-cbs_versies_job = dg.define_asset_job(
-    "cbs_versies_job", selection=["gemeente_versies"],
-    description="Rebuild the gemeente versions and the herindelingen crosswalk from the indelingen held.")
+    "cbs_job", selection=["cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand", "gemeente_versies"],
+    description="Read the CBS tables of the given years (indeling, reference groups, inwoners, CBS bijstand) and "
+                "rebuild the gemeente versions and the herindelingen crosswalk.")
 
 JOBS = [bus_intake_job, bus_staging_job, indicator_job]
-JOBS += [cbs_job, cbs_versies_job]
+JOBS += [cbs_job]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from divobench_pipeline.cbs.store import inwoners_fingerprints
 from divobench_pipeline.home import DivobenchHome
 from divobench_pipeline.indicators.registry import INDICATORS
 from divobench_pipeline.participants import Registry
@@ -51,12 +52,14 @@ def computed_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, str]:
     return dict(con.execute("SELECT month, fingerprint FROM indicator_month_state").fetchall())
 
 
-def indicator_fingerprints(uploads: Mapping[UploadKey, str], registry: Registry) -> dict[dt.date, str]:
+def indicator_fingerprints(uploads: Mapping[UploadKey, str], registry: Registry,
+                           inwoners: Mapping[int, str] | None = None) -> dict[dt.date, str]:
     """Per month with data: a hash of everything its indicators depend on.
 
     That is the uploads in force for the month and for twelve months earlier (volumeontwikkeling), which
     gemeenten form each participant, and the indicator definitions themselves: a new or changed indicator
-    makes every month out of date, so history is recomputed without a hand-made backfill.
+    makes every month out of date, so history is recomputed without a hand-made backfill. ``inwoners`` (year →
+    hash of CBS inwoners, ``cbs.store.inwoners_fingerprints``) makes a month out of date when its year's changes.
     """
     by_month: dict[dt.date, list[tuple[str, str]]] = {}
     for (month, pid), sha in uploads.items():
@@ -65,7 +68,7 @@ def indicator_fingerprints(uploads: Mapping[UploadKey, str], registry: Registry)
     fingerprints = {}
     for month, entries in by_month.items():
         year_before = by_month.get(shift_month(month, -12), [])
-        payload = json.dumps([sorted(entries), sorted(year_before)]).encode()
+        payload = json.dumps([sorted(entries), sorted(year_before), (inwoners or {}).get(month.year)]).encode()
         fingerprints[month] = hashlib.sha256(common + payload).hexdigest()
     return fingerprints
 
@@ -76,7 +79,8 @@ def plan_refresh(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyCo
     staged = staged_uploads(con) if con is not None else {}
     computed = computed_fingerprints(con) if con is not None else {}
     staging = sorted(key for key, sha in wanted.items() if staged.get(key) != sha)
-    months = sorted(m for m, fp in indicator_fingerprints(wanted, registry).items() if computed.get(m) != fp)
+    fingerprints = indicator_fingerprints(wanted, registry, inwoners_fingerprints(con))
+    months = sorted(m for m, fp in fingerprints.items() if computed.get(m) != fp)
     return RefreshPlan(staging, months)
 
 

@@ -57,10 +57,20 @@ def _bron(tables) -> dg.MetadataValue:
 def cbs_gebieden(context: dg.AssetExecutionContext, cbs: CbsResource, warehouse: WarehouseResource):
     """Gebieden in Nederland of each year: every gemeente with its provincie, COROP-gebied, arbeidsmarktregio,
     gemeentegrootteklasse, stedelijkheid and inwonertal in that year's indeling (``gemeente_indeling``)."""
-    years = _years(context)
-    tables = [_table(cbs, gebieden_tabel(year)) for year in years]
-    indeling = pd.concat([parse.gebieden_indeling(t, y) for t, y in zip(tables, years, strict=True)],
-                         ignore_index=True)
+    tables, frames, unavailable = [], [], []
+    for year in _years(context):
+        try:
+            table = cbs.client().table(gebieden_tabel(year))
+        except CbsUnavailable as exc:
+            context.log.warning(str(exc))
+            unavailable.append(year)
+            continue
+        tables.append(table)
+        frames.append(parse.gebieden_indeling(table, year))
+    if not frames:
+        raise dg.Failure(f"No Gebieden in Nederland is available for {unavailable}: run once with network.")
+    years = [year for year in _years(context) if year not in unavailable]
+    indeling = pd.concat(frames, ignore_index=True)
     stedelijkheid = store.kenmerk(indeling, "stedelijkheid", "stedelijkheid", indeling["bron"])
     with warehouse.connect() as con:
         store.replace_rows(con, GEMEENTE_INDELING, indeling, _YEARS, [years])
@@ -70,6 +80,7 @@ def cbs_gebieden(context: dg.AssetExecutionContext, cbs: CbsResource, warehouse:
                                             corop=("corop_code", "nunique"),
                                             arbeidsmarktregios=("arbeidsmarktregio_code", "nunique")).reset_index()
     return dg.MaterializeResult(metadata={"bron": _bron(tables), "gemeenten": len(indeling),
+                                          "niet_beschikbaar": str(unavailable or "geen"),
                                           "per_jaar": markdown_table(per_year)})
 
 
@@ -83,7 +94,7 @@ def cbs_referentiegroepen(context: dg.AssetExecutionContext, warehouse: Warehous
         indeling = con.execute(f"SELECT * FROM {GEMEENTE_INDELING.name} WHERE {_YEARS}", [years]).df()
         missing = sorted(set(years) - set(indeling["jaar"]))
         if missing:
-            raise dg.Failure(f"No Gebieden in Nederland in the warehouse for {missing}: materialise cbs_gebieden.")
+            context.log.warning(f"No Gebieden in Nederland in the warehouse for {missing}: no groups for those years.")
         rows = store.groepen(indeling)
         store.replace_rows(con, GEMEENTE_GROEP, rows, _YEARS, [years])
     sizes = rows.groupby(["jaar", "group_type"])["group_code"].nunique().reset_index(name="groepen")

@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from divobench_pipeline.cbs.client import CbsClient
+from divobench_pipeline.home import DivobenchHome
 
 MODE_ENV = "DIVOBENCH_CBS_MODE"
 CATALOG_ENV = "DIVOBENCH_CBS_CATALOG_URL"
@@ -27,6 +28,11 @@ class CbsResource(dg.ConfigurableResource):
     use_https: bool = True
     timeout_seconds: float = 20.0
     mode: str = ONLINE
+
+    @classmethod
+    def for_home(cls, home: DivobenchHome) -> CbsResource:
+        """The resource of a data directory: raw responses cached under ``cache/cbs/``."""
+        return cls.from_env(home.root / "cache" / "cbs")
 
     @classmethod
     def from_env(cls, cache_dir: Path) -> CbsResource:
