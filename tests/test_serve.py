@@ -98,7 +98,9 @@ def test_serve_runs_webserver_and_daemon_whose_sensor_processes_the_inbox(tmp_pa
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as response:
             nodes = json.load(response)["data"]["assetNodes"]
-        assert {node["assetKey"]["path"][0] for node in nodes} == {"bus_uploads", "bus_staged", "wi_indicatoren"}
+        assert {node["assetKey"]["path"][0] for node in nodes} == {
+            "bus_uploads", "bus_staged", "wi_indicatoren",
+            "cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand", "gemeente_versies"}
 
         files = [(upload.participant_id, upload.path) for upload in generated] + [("GM0363", EXAMPLE)]
         assert len(files) >= PARALLEL_FROM_FILES
