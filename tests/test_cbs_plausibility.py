@@ -9,8 +9,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
 from divobench_pipeline.definitions import load_defs
+from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
 from divobench_pipeline.home import dagster_instance
 from divobench_pipeline.participants import write_registry
 from divobench_pipeline.refresh import QUIET, refresh
@@ -53,7 +53,8 @@ def test_a_complete_upload_passes_and_an_incomplete_one_is_flagged(aa_en_hunze):
     bestand = values(home, "wi.bestand.pw")[0]
     personen = values(home, "wi.personen.pw")[0]
     # bijstandsdichtheid: personen × 1000 over CBS inwoners of GM1680 on 1 January 2025 (03759ned extract)
-    assert values(home, "wi.bijstandsdichtheid.pw") == (1000 * personen, 25_861, pytest.approx(1000 * personen / 25_861))
+    expected = (1000 * personen, 25_861, pytest.approx(1000 * personen / 25_861))
+    assert values(home, "wi.bijstandsdichtheid.pw") == expected
 
     xml = path.read_text(encoding="utf-8")
     uitkeringen = re.findall(r"\s*<Uitkering>.*?</Uitkering>", xml, flags=re.DOTALL)
