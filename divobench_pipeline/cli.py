@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     indicators.add_argument("--participant", metavar="ID")
     indicators.add_argument("--month", type=_month_arg, metavar="YYYY-MM")
     indicators.add_argument("--level", choices=["gemeente", "participant"])
+    indicators.add_argument("--indeling", type=int, metavar="YYYY",
+                            help="gemeente rows in the indeling of 1 January YYYY (herindelingen rolled up)")
     indicators.set_defaults(run=cmd_export_indicators)
 
     serve = commands.add_parser("serve", help="start the Dagster webserver and daemon on this data directory")
@@ -160,13 +162,14 @@ def cmd_export_indicators(args) -> int:
         registry = load_registry(home.participants_file)
         if args.participant not in registry:
             raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
-    write_indicator_csv(home, sys.stdout, participant=args.participant, month=args.month, level=args.level)
+    write_indicator_csv(home, sys.stdout, participant=args.participant, month=args.month, level=args.level,
+                        indeling=args.indeling)
     return 0
 
 
 def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = None, month: dt.date | None = None,
-                        level: str | None = None) -> None:
-    """indicator,level,unit,month,numerator,denominator,value (interfaces.md)."""
+                        level: str | None = None, indeling: int | None = None) -> None:
+    """indicator,level,unit,month,numerator,denominator,value (interfaces.md); ``indeling``: restated (docs/cbs.md)."""
     from divobench_pipeline.resources.warehouse import open_warehouse
 
     if not home.warehouse.exists():
@@ -191,6 +194,10 @@ def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = N
         rows = con.execute(sql, params).fetchall()
     finally:
         con.close()
+    if indeling is not None:
+        from divobench_pipeline.cbs.herindeling import restate_rows
+
+        rows = restate_rows(rows, dt.date(indeling, 1, 1))
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["indicator", "level", "unit", "month", "numerator", "denominator", "value"])
     for indicator, lvl, unit, mon, numerator, denominator, value in rows:

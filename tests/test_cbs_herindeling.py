@@ -116,3 +116,14 @@ def _renumber(table: CbsTable) -> CbsTable:
     rows = [{key(k): v for k, v in row.items()} for row in table.rows]
     return CbsTable(table.table_id, {**table.entity_sets, "DataProperties": props, "TypedDataSet": rows},
                     table.retrieved_at, table.modified, table.source, table.bron)
+
+
+def test_export_rows_are_restated_and_participant_rows_stay():
+    rows = [("wi.bestand.pw", "gemeente", "GM0003", "2020-12", 300.0, None, 300.0),
+            ("wi.bestand.pw", "gemeente", "GM0010", "2020-12", 900.0, None, 900.0),
+            ("wi.bestand.pw", "participant", "SV-X", "2020-12", 1200.0, None, 1200.0),
+            ("wi.bijstandsdichtheid.pw", "gemeente", "GM0003", "2020-12", 320_000.0, 11_801.0, 320_000 / 11_801)]
+    restated = herindeling.restate_rows(rows, NOW)
+    assert restated[0] == ("wi.bestand.pw", "participant", "SV-X", "2020-12", 1200.0, None, 1200.0)
+    assert restated[1] == ("wi.bestand.pw", "gemeente", "GM1979", "2020-12", 1200.0, None, 1200.0)
+    assert restated[2][:6] == ("wi.bijstandsdichtheid.pw", "gemeente", "GM1979", "2020-12", 320_000.0, 11_801.0)

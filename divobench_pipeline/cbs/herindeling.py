@@ -166,3 +166,23 @@ def gemeente_versies(indeling: pd.DataFrame, items: tuple[Overgang, ...] | None 
                 (ended[code] - dt.timedelta(days=1) if code in ended else None)
             rows.append({"gemeente_code": code, "gemeente_naam": name, "geldig_van": start, "geldig_tot": end})
     return pd.DataFrame(rows).sort_values(["gemeente_code", "geldig_van"], na_position="first", ignore_index=True)
+
+
+def restate_rows(rows: list[tuple], on: dt.date) -> list[tuple]:
+    """Export rows (indicator, level, unit, month, numerator, denominator, value) with the gemeente rows restated
+    in the indeling of ``on``; participant rows are already in the participant's own gemeenten and stay.
+    Rows come back in the export's order (month, indicator, participant before gemeente, unit)."""
+    from divobench_pipeline.indicators.registry import INDICATORS
+
+    gemeente = [r for r in rows if r[1] == "gemeente"]
+    if not gemeente:
+        return rows
+    frame = pd.DataFrame([(r[0], r[2], r[3], r[4], r[5]) for r in gemeente],
+                         columns=["indicator", "unit", "month", "numerator", "denominator"])
+    restated = restate(frame, on, {i.code: i.has_denominator for i in INDICATORS})
+    converted = [(r.indicator, "gemeente", r.unit, r.month, r.numerator,
+                  None if pd.isna(r.denominator) else r.denominator, None if pd.isna(r.value) else r.value)
+                 for r in restated.itertuples(index=False)]
+    return sorted([r for r in rows if r[1] != "gemeente"] + converted,
+                  key=lambda r: (r[3], r[0], r[1] != "participant", r[2]))
+
