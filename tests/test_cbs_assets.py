@@ -116,3 +116,12 @@ def test_the_version_sensor_refreshes_only_what_changed(home, server):
     server.failing = {"86247NED": {"*"}}
     assert "not reachable" in cbs_version_sensor(dg.build_sensor_context(instance=dagster_instance(home),
                                                                         definitions=defs)).skip_message
+
+
+def test_a_year_without_any_source_is_reported_not_fatal(home, server):
+    server.failing = {"85385NED": {"*"}}  # Gebieden in Nederland 2023: no cache, no shipped extract
+    result = run_cbs(home, "2023", "2023")
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("cbs_gebieden")
+    assert materialization.metadata["niet_beschikbaar"].value == "[2023]"
+    assert query(home, "SELECT count(*) FROM gemeente_indeling") == [(0,)]
