@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     indicators.add_argument("--level", choices=["gemeente", "participant"])
     indicators.add_argument("--lineage", action="store_true",
                             help="append upload_sha256 and code_version: what each value rests on")
+    indicators.add_argument("--indeling", type=int, metavar="YYYY",
+                            help="gemeente rows in the indeling of 1 January YYYY (herindelingen rolled up)")
     indicators.set_defaults(run=cmd_export_indicators)
     comparison = what.add_parser("comparison", help="a participant's indicators next to its reference groups")
     comparison.add_argument("--participant", required=True, metavar="ID")
@@ -145,11 +147,19 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from divobench_pipeline.cbs.summary import gemeente_overview
     from divobench_pipeline.demo.setup import create_demo
+    from divobench_pipeline.resources.cbs import MODE_ENV, OFFLINE
+    from divobench_pipeline.resources.warehouse import open_warehouse
 
+    os.environ.setdefault(MODE_ENV, OFFLINE)
     home = _home()
     create_demo(home, months=args.months, seed=args.seed)
     status = cmd_refresh(args)
+    with open_warehouse(str(home.warehouse), read_only=True) as con:
+        gemeenten = sorted({g for gs in load_registry(home.participants_file).gemeenten_by_participant().values()
+                            for g in gs})
+        print("\n" + "\n".join(gemeente_overview(con, gemeenten)))
     export_path = home.reports / "indicatoren.csv"
     with open(export_path, "w", newline="", encoding="utf-8") as handle:
         write_indicator_csv(home, handle)
@@ -169,7 +179,7 @@ def cmd_export_indicators(args) -> int:
         if args.participant not in registry:
             raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
     write_indicator_csv(home, sys.stdout, participant=args.participant, month=args.month, level=args.level,
-                        lineage=args.lineage)
+                        lineage=args.lineage, indeling=args.indeling)
     return 0
 
 
@@ -212,13 +222,17 @@ def _read_warehouse(home: DivobenchHome):
 
 
 def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = None, month: dt.date | None = None,
-                        level: str | None = None, lineage: bool = False) -> None:
+                        level: str | None = None, lineage: bool = False, indeling: int | None = None) -> None:
     """indicator,level,unit,month,numerator,denominator,value (interfaces.md); with ``lineage`` also
-    upload_sha256 (the uploads the value rests on, ';'-joined) and code_version."""
+    upload_sha256 (the uploads the value rests on, ';'-joined) and code_version; ``indeling``: gemeente rows
+    restated in the indeling of 1 January of that year (docs/cbs.md)."""
     from divobench_pipeline.resources.warehouse import open_warehouse
 
     if not home.warehouse.exists():
         raise UserError(f"there is no warehouse in {home.root} yet: run 'divobench refresh' or 'divobench demo'.")
+    if lineage and indeling is not None:
+        raise UserError("--lineage and --indeling cannot be combined: a restated value rests on several gemeenten' "
+                        "uploads; export the lineage in the indeling of the month itself.")
     where, params = [], []
     if participant:
         gemeenten = list(load_registry(home.participants_file)[participant].gemeenten)
@@ -246,6 +260,10 @@ def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = N
         rows = con.execute(sql, params).fetchall()
     finally:
         con.close()
+    if indeling is not None:
+        from divobench_pipeline.cbs.herindeling import restate_rows
+
+        rows = restate_rows(rows, dt.date(indeling, 1, 1))
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["indicator", "level", "unit", "month", "numerator", "denominator", "value",
                      *(["upload_sha256", "code_version"] if lineage else [])])

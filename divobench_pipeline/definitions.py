@@ -8,6 +8,7 @@ from divobench_pipeline.assets import ASSETS
 from divobench_pipeline.home import DivobenchHome
 from divobench_pipeline.jobs import JOBS
 from divobench_pipeline.resources import DivobenchHomeResource, WarehouseResource
+from divobench_pipeline.resources.cbs import CbsResource
 from divobench_pipeline.sensors import SENSORS
 
 
@@ -21,6 +22,7 @@ def load_defs(home: DivobenchHome | None = None) -> dg.Definitions:
         resources={
             "divobench_home": DivobenchHomeResource(root=str(home.root)),
             "warehouse": WarehouseResource(path=str(home.warehouse)),
+            "cbs": CbsResource.for_home(home),
         },
     )
 

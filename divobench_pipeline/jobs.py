@@ -21,4 +21,9 @@ aanleverstatus_job = dg.define_asset_job(
     "aanleverstatus_job", selection=["aanleverstatus"],
     description="Recompute the aanleverstatus (late, missing, out-of-line uploads) when a new day begins.")
 
-JOBS = [bus_intake_job, bus_staging_job, indicator_job, group_value_job, aanleverstatus_job]
+cbs_job = dg.define_asset_job(
+    "cbs_job", selection=["cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand", "gemeente_versies"],
+    description="Read the CBS tables of the given years (indeling, reference groups, inwoners, CBS bijstand) and "
+                "rebuild the gemeente versions and the herindelingen crosswalk.")
+
+JOBS = [bus_intake_job, bus_staging_job, indicator_job, group_value_job, aanleverstatus_job, cbs_job]

@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from divobench_pipeline.cbs.planning import cbs_years_needed, year_ranges
 from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.freshness import status_is_stale
 from divobench_pipeline.home import DivobenchHome, dagster_instance
-from divobench_pipeline.jobs import aanleverstatus_job, bus_intake_job, bus_staging_job, indicator_job
+from divobench_pipeline.jobs import aanleverstatus_job, bus_intake_job, bus_staging_job, cbs_job, indicator_job
 from divobench_pipeline.participants import load_registry
 from divobench_pipeline.partitions import participant_partitions, partition_range_tags
 from divobench_pipeline.planning import RefreshPlan, month_ranges, plan_refresh, staging_ranges
+from divobench_pipeline.resources.cbs import CbsResource
 from divobench_pipeline.resources.warehouse import open_warehouse
 from divobench_pipeline.runs import fail_dead_runs, process_tags
 from divobench_pipeline.sensors.uploads import inbox_listing
@@ -59,8 +61,19 @@ def current_plan(home: DivobenchHome) -> RefreshPlan:
             con.close()
 
 
+def current_cbs_years(home: DivobenchHome) -> list[int]:
+    """Years of uploaded months whose CBS indeling and inwoners the warehouse lacks."""
+    registry = load_registry(home.participants_file)
+    con = open_warehouse(str(home.warehouse), read_only=True) if home.warehouse.exists() else None
+    try:
+        return cbs_years_needed(home, registry, con, CbsResource.for_home(home))
+    finally:
+        if con is not None:
+            con.close()
+
+
 def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> RefreshOutcome:
-    """Intake the inbox, restage changed participant-months, recompute indicators of changed months."""
+    """Intake the inbox, restage changed participant-months, read missing CBS years, recompute changed months."""
     registry = load_registry(home.participants_file)
     defs = load_defs(home)
     instance = instance or dagster_instance(home)
@@ -84,6 +97,8 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
     order = instance.get_dynamic_partitions(participant_partitions.name)
     for start, end in staging_ranges(plan.staging, order):
         run(bus_staging_job.name, f"{start} … {end}", partition_range_tags(start, end))
+    for start, end in year_ranges(current_cbs_years(home)):
+        run(cbs_job.name, f"{start} … {end}", partition_range_tags(start, end))
     for start, end in month_ranges(current_plan(home).indicator_months):
         run(indicator_job.name, f"{start} … {end}", partition_range_tags(start, end))
     if status_due(home):

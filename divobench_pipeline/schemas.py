@@ -280,4 +280,31 @@ AANLEVERSTATUS = Table(
      Column("as_of", "DATE", False, (), "the day this status was computed")),
     ("month", "participant_id"),
 )
-TABLES = (*TABLES, *COMPARISON_TABLES, AANLEVERSTATUS)
+CBS_BIJSTAND_MAAND = Table(
+    "cbs_bijstand_maand",
+    "CBS's own count of lopende algemene bijstand uitkeringen per gemeente and month (82015NED), "
+    "the reference for the plausibility check on uploads.",
+    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)), _GEMEENTE,
+     Column("uitkeringen", "INTEGER", False, (pa.Check.ge(0),)),
+     Column("bron", "VARCHAR", False)),
+    ("month", "gemeente_code"),
+)
+GEMEENTE_VERSIE = Table(
+    "gemeente_versie",
+    "Versions of each gemeente: code, name and the period they were valid (geldig_van empty: before 2015).",
+    (_GEMEENTE, Column("gemeente_naam", "VARCHAR", False), Column("geldig_van", "DATE"), Column("geldig_tot", "DATE")),
+    ("gemeente_code", "geldig_van"),
+)
+GEMEENTE_OVERGANG = Table(
+    "gemeente_overgang",
+    "Herindelingen: which share (gewicht) of an old gemeente went to which new one, and by which rule "
+    "(geheel, gewicht, rechtsopvolger).",
+    (Column("datum", "DATE", False),
+     Column("oude_code", "VARCHAR", False, (_GEMEENTECODE,)), Column("oude_naam", "VARCHAR", False),
+     Column("nieuwe_code", "VARCHAR", False, (_GEMEENTECODE,)), Column("nieuwe_naam", "VARCHAR", False),
+     Column("soort", "VARCHAR", False), Column("gewicht", "DOUBLE", False, (pa.Check.in_range(0, 1),)),
+     Column("toedeling", "VARCHAR", False, (pa.Check.isin(["geheel", "gewicht", "rechtsopvolger"]),))),
+    ("datum", "oude_code", "nieuwe_code"),
+)
+CBS_EXTRA_TABLES: tuple[Table, ...] = (CBS_BIJSTAND_MAAND, GEMEENTE_VERSIE, GEMEENTE_OVERGANG)
+TABLES = (*TABLES, *COMPARISON_TABLES, AANLEVERSTATUS, *CBS_EXTRA_TABLES)

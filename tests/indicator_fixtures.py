@@ -20,6 +20,8 @@ JUNE = dt.date(2024, 6, 1)
 MAY = dt.date(2024, 5, 1)
 YEAR_BEFORE = dt.date(2023, 6, 1)
 
+# CBS inwoners on 1 January (gemeente_kenmerk): GM0003 has none, so it gets no bijstandsdichtheid; none in 2023.
+INWONERS = {(2024, "GM0001"): 20_000, (2024, "GM0002"): 5_000, (2024, "GM0004"): 800_000}
 PARTICIPANTS = {"SV-TEST": ["GM0001", "GM0002", "GM0004"], "GM0003": ["GM0003"], "SV-LEEG": ["GM0005"]}
 
 
@@ -142,9 +144,11 @@ def staged_rows(dataset: dict[dt.date, list[U]] = DATASET) -> dict[str, list[dic
 
 
 def create_warehouse(con: duckdb.DuckDBPyConnection, rows: dict[str, list[dict]]) -> None:
-    """Create every warehouse table from its DDL and insert ``rows`` (table → list of column dicts)."""
+    """Create every warehouse table from its DDL and insert ``rows`` (table → list of column dicts), and INWONERS."""
     for table in TABLES:
         con.execute(table.ddl())
+    con.executemany("INSERT INTO gemeente_kenmerk VALUES (?, ?, 'inwoners', ?, 'test')",
+                    [[jaar, gemeente, n] for (jaar, gemeente), n in INWONERS.items()])
     for name, records in rows.items():
         for record in records:
             columns = list(record)

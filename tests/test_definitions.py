@@ -6,19 +6,21 @@ from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.home import dagster_instance
 from divobench_pipeline.schemas import STAGED_TABLES
 
+CBS_ASSET_NAMES = ("cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand", "gemeente_versies")
+
 
 def test_the_code_location_loads_with_its_asset_graph(home):
     defs = load_defs(home)
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
-        "bus_uploads", "bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus"}
+        "bus_uploads", "bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES}
     assert graph.get(dg.AssetKey("bus_staged")).parent_keys == {dg.AssetKey("bus_uploads")}
     assert graph.get(dg.AssetKey("wi_indicatoren")).parent_keys == {dg.AssetKey("bus_staged")}
     checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert checks == {("bus_staged", f"{t.name}_schema") for t in STAGED_TABLES} | {
         ("bus_staged", "signaleringen"), ("bus_staged", "volledigheid"), ("wi_indicatoren", "stroomaansluiting"),
-        ("wi_groepswaarden", "landelijk_sluit_aan")} | {
+        ("wi_groepswaarden", "landelijk_sluit_aan"), ("wi_indicatoren", "cbs_plausibiliteit")} | {
         ("aanleverstatus", name) for name in ("aanlevering_compleet", "aanlevering_op_tijd", "volume_in_lijn",
                                               "volledigheid_in_lijn")}
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"bus_intake_job", "bus_staging_job",
@@ -30,5 +32,5 @@ def test_the_instance_limits_warehouse_writers_to_one(home):
     assert "default_limit: 1" in (home.dagster_home / "dagster.yaml").read_text()
     assert dagster_instance(home).run_monitoring_enabled
     defs = load_defs(home)
-    for name in ("bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus"):
+    for name in ("bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES):
         assert defs.resolve_assets_def(name).op.pool == "duckdb_write"

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from indicator_fixtures import JUNE, MAY, PARTICIPANTS, YEAR_BEFORE, create_warehouse, staged_rows
+from indicator_fixtures import INWONERS, JUNE, MAY, PARTICIPANTS, YEAR_BEFORE, create_warehouse, staged_rows
 
 from divobench_pipeline.indicators.compute import compute_indicators, flow_reconciliation
 from divobench_pipeline.indicators.registry import INDICATORS, UNITS_OF_MEASURE, Indicator, indicator
@@ -72,6 +72,9 @@ HAND: dict[str, dict[str, tuple[float, float | None]]] = {
                                         "GM0004": (0, None), "SV-TEST": (2, None)},
     "wi.bijzondere_bijstand.eenmalig_bedrag": {"GM0001": (250, None), "GM0002": (0, None), "GM0003": (75, None),
                                                "GM0004": (0, None), "SV-TEST": (250, None)},
+    # wi.personen.pw × 1000 over INWONERS of 2024; GM0003 has no inwoners: no value, and no row
+    "wi.bijstandsdichtheid.pw": {"GM0001": (10_000, 20_000), "GM0002": (2_000, 5_000), "GM0004": (1_000, 800_000),
+                                 "SV-TEST": (13_000, 825_000)},
 }
 
 
@@ -302,6 +305,9 @@ def reference_values(rows, month, participants) -> dict[tuple[str, str, str], tu
     for g in now.keys() & before.keys():
         bestand, earlier = now[g]["wi.bestand.pw"][0], before[g]["wi.bestand.pw"][0]
         now[g]["wi.volumeontwikkeling_12m.pw"] = (bestand - earlier, earlier)
+    for g in now:
+        if (month.year, g) in INWONERS:
+            now[g]["wi.bijstandsdichtheid.pw"] = (1000 * now[g]["wi.personen.pw"][0], INWONERS[month.year, g])
     result = {(code, "gemeente", g): nd for g, values in now.items() for code, nd in values.items()}
     for pid, gemeenten in participants.items():
         for code in {c for g in gemeenten if g in now for c in now[g]}:

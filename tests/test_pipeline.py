@@ -67,7 +67,7 @@ def test_refresh_takes_an_upload_from_the_inbox_to_indicators(registered):
     drop(home, "GM0363", EXAMPLE)
     outcome = refresh(home)
     assert outcome.success
-    assert [run.job for run in outcome.runs] == ["bus_intake_job", "bus_staging_job", "indicator_job"]
+    assert [run.job for run in outcome.runs] == ["bus_intake_job", "bus_staging_job", "cbs_job", "indicator_job"]
     assert not any(home.inbox_of("GM0363").iterdir())
 
     assert query(home, "SELECT count(*) FROM bus_uitkering WHERE month = ? AND participant_id = 'GM0363'",
@@ -167,13 +167,14 @@ def test_the_sensor_walks_an_upload_through_the_stages_and_ignores_a_replay(regi
 
         drop(home, "GM0363", EXAMPLE)
         seen = []
-        for expected_job in ("bus_intake_job", "bus_staging_job", "indicator_job"):
+        for expected_job in ("bus_intake_job", "bus_staging_job", "cbs_job", "indicator_job"):
             (request,) = evaluate(defs, instance).run_requests
             assert request.job_name == expected_job
             seen.append(request)
             run_requested(defs, instance, request)
         assert seen[1].partition_key_range == dg.PartitionKeyRange("2026-09-01|GM0363", "2026-09-01|GM0363")
-        assert seen[2].partition_key_range == dg.PartitionKeyRange("2026-09-01", "2026-09-01")
+        assert seen[2].partition_key_range == dg.PartitionKeyRange("2026", "2026")
+        assert seen[3].partition_key_range == dg.PartitionKeyRange("2026-09-01", "2026-09-01")
         assert not evaluate(defs, instance).run_requests
 
         drop(home, "GM0363", EXAMPLE, name="nogmaals.xml")

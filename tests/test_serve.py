@@ -43,7 +43,8 @@ def test_serve_runs_webserver_and_daemon_whose_sensor_processes_the_inbox(tmp_pa
     with serving(root, tmp_path / "serve.log") as service:
         nodes = service.graphql("{ assetNodes { assetKey { path } } }")["assetNodes"]
         assert {node["assetKey"]["path"][0] for node in nodes} >= {"bus_uploads", "bus_staged", "wi_indicatoren",
-                                                                   "wi_groepswaarden", "aanleverstatus"}
+                                                                   "wi_groepswaarden", "aanleverstatus",
+                                                                   "cbs_gebieden", "gemeente_versies"}
 
         files = [(upload.participant_id, upload.path) for upload in generated] + [("GM0363", EXAMPLE)]
         assert len(files) >= PARALLEL_FROM_FILES

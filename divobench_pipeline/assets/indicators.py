@@ -8,12 +8,22 @@ import pandas as pd
 
 from divobench_pipeline.assets.bus import bus_staged
 from divobench_pipeline.assets.metadata import markdown_table
+from divobench_pipeline.cbs.plausibility import (
+    TOLERANCE_MIN,
+    TOLERANCE_SHARE,
+    compare_with_cbs,
+    without_cbs_figure,
+)
 from divobench_pipeline.comparisons.lineage import code_version, write_lineage
 from divobench_pipeline.indicators.compute import compute_indicators, flow_reconciliation
 from divobench_pipeline.partitions import month_partitions
 from divobench_pipeline.planning import indicator_fingerprints, staged_uploads
 from divobench_pipeline.resources import DivobenchHomeResource, WarehouseResource
 from divobench_pipeline.schemas import INDICATOR_MONTH_STATE, INDICATOR_VALUE
+
+PLAUSIBILITY_DESCRIPTION = (
+    "Per gemeente: bestand algemene bijstand against CBS's own count for the month (82015NED); a difference "
+    "beyond max(10 uitkeringen, 10 %) is the first sign of an incomplete upload (docs/cbs.md).")
 
 
 @dg.asset(
@@ -24,7 +34,8 @@ from divobench_pipeline.schemas import INDICATOR_MONTH_STATE, INDICATOR_VALUE
     check_specs=[dg.AssetCheckSpec(
         "stroomaansluiting", asset="wi_indicatoren",
         description="Per gemeente: bestand(M−1) + instroom(M) − uitstroom(M) = bestand(M) for algemene bijstand; "
-                    "a difference means uitkeringen appeared or vanished between two months' uploads.")],
+                    "a difference means uitkeringen appeared or vanished between two months' uploads."),
+        dg.AssetCheckSpec("cbs_plausibiliteit", asset="wi_indicatoren", description=PLAUSIBILITY_DESCRIPTION)],
 )
 def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeResource,
                    warehouse: WarehouseResource):
@@ -45,6 +56,8 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
                         [[m, fingerprints[m], now] for m in months if m in fingerprints])
         lineage = write_lineage(con, months, registry.gemeenten_by_participant(), context.run.run_id)
         con.execute("COMMIT")
+        plausibility = compare_with_cbs(con, months, registry.gemeenten_by_participant())
+        no_cbs = without_cbs_figure(con, months)
         flows = pd.concat([flow_reconciliation(con, m).assign(month=m.strftime("%Y-%m")) for m in months],
                           ignore_index=True)
 
@@ -54,6 +67,12 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
         metadata={"gemeente_maanden_gecontroleerd": len(flows), "met_verschil": len(off),
                   "totaal_absoluut_verschil": int(off["verschil"].abs().sum()) if len(off) else 0,
                   "verschillen": markdown_table(off)})
+    deviating = plausibility[plausibility["afwijkend"]]
+    yield dg.AssetCheckResult(
+        check_name="cbs_plausibiliteit", passed=deviating.empty, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"gemeente_maanden_gecontroleerd": len(plausibility), "zonder_cbs_cijfer": int(no_cbs),
+                  "afwijkend": len(deviating), "tolerantie": f"max({TOLERANCE_MIN}, {TOLERANCE_SHARE:.0%} van CBS)",
+                  "afwijkingen": markdown_table(deviating.drop(columns="afwijkend"))})
     yield dg.MaterializeResult(metadata={
         "months": len(months),
         "rows": len(values),

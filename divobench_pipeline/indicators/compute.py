@@ -100,7 +100,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date]
 
 
 def _gemeente_batch(con: duckdb.DuckDBPyConnection, months: list[dt.date]) -> pd.DataFrame:
-    values = _gemeente_values(con, months)
+    values = _with_kenmerk_denominators(con, _gemeente_values(con, months))
     values = pd.concat([values, *_changes_12m(values)], ignore_index=True)
     return values[values["month"].isin(pd.to_datetime(months))]
 
@@ -166,6 +166,21 @@ def _base_values(con: duckdb.DuckDBPyConnection, months: list[dt.date], indicato
                 "numerator": wide[f"n{k}"].astype("float64"),
                 "denominator": wide[f"d{k}"].astype("float64") if i.denominator else np.nan}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _with_kenmerk_denominators(con: duckdb.DuckDBPyConnection, values: pd.DataFrame) -> pd.DataFrame:
+    """Denominators from ``gemeente_kenmerk`` (of M's year); rows of gemeenten without that kenmerk are dropped."""
+    kenmerken = {i.code: i.denominator_kenmerk for i in INDICATORS if i.denominator_kenmerk}
+    if not kenmerken:
+        return values
+    from_kenmerk = values["indicator"].isin(list(kenmerken))
+    rows = values[from_kenmerk]
+    rows = rows.assign(jaar=rows["month"].dt.year, kenmerk=rows["indicator"].map(kenmerken))
+    known = con.execute("SELECT jaar, gemeente_code AS unit, kenmerk, waarde FROM gemeente_kenmerk "
+                        "WHERE kenmerk IN (SELECT unnest(?::VARCHAR[]))", [sorted(set(kenmerken.values()))]).df()
+    rows = rows.merge(known.astype({"jaar": "int64"}), on=["jaar", "unit", "kenmerk"], how="inner")
+    rows["denominator"] = rows["waarde"].astype("float64")
+    return pd.concat([values[~from_kenmerk], rows[values.columns]], ignore_index=True)
 
 
 def _changes_12m(values: pd.DataFrame) -> list[pd.DataFrame]:

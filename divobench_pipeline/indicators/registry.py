@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-UNITS_OF_MEASURE = ("uitkeringen", "personen", "fractie", "maanden", "euro", "euro per maand")
+UNITS_OF_MEASURE = ("uitkeringen", "personen", "fractie", "maanden", "euro", "euro per maand", "per 1.000 inwoners")
 
 BASES: dict[str, str] = {
     "uitkering": (
@@ -39,7 +39,9 @@ class Indicator:
     gemeente and month; an aggregate over no rows must give 0 (use ``coalesce(sum(...), 0)``). The value is
     numerator / denominator, or the numerator where there is no denominator. ``change_12m_of`` instead makes
     the indicator the relative change of another indicator against twelve months earlier (numerator
-    X(M) − X(M−12), denominator X(M−12)). ``numerator_is_count`` / ``denominator_is_count`` say which of them
+    X(M) − X(M−12), denominator X(M−12)). ``denominator_kenmerk`` takes the denominator from CBS instead: the
+    ``gemeente_kenmerk`` of that name for the gemeente in M's year (no such kenmerk: no value, and the gemeente
+    is left out of its participant's pool). ``numerator_is_count`` / ``denominator_is_count`` say which of them
     counts persons or uitkeringen (the small-count rule of public exports applies to those).
     """
 
@@ -54,6 +56,7 @@ class Indicator:
     denominator_is_count: bool = False
     change_12m_of: str | None = None
     module: str = "wi_basis"
+    denominator_kenmerk: str | None = None
 
     def __post_init__(self) -> None:
         if self.unit_of_measure not in UNITS_OF_MEASURE:
@@ -63,10 +66,12 @@ class Indicator:
                 raise ValueError(f"{self.code}: a change_12m_of indicator has no base, numerator or denominator")
         elif self.base not in BASES or not self.numerator:
             raise ValueError(f"{self.code}: needs a base (one of {', '.join(BASES)}) and a numerator")
+        if self.denominator_kenmerk is not None and self.denominator is not None:
+            raise ValueError(f"{self.code}: a denominator from SQL or from a kenmerk, not both")
 
     @property
     def has_denominator(self) -> bool:
-        return self.denominator is not None or self.change_12m_of is not None
+        return self.denominator is not None or self.change_12m_of is not None or self.denominator_kenmerk is not None
 
 
 _PW_LOPEND = "is_pw AND lopend"
@@ -144,6 +149,11 @@ INDICATORS: tuple[Indicator, ...] = (
         "Betaalbaar gesteld bedrag van de verstrekkingen eenmalige bijzondere bijstand met aanvang in de maand.",
         base="uitkering",
         numerator="coalesce(sum(betaalbaar_bedrag) FILTER (WHERE statistiekcode = '12' AND instroom), 0)"),
+    Indicator(
+        "wi.bijstandsdichtheid.pw", "Bijstandsdichtheid", "per 1.000 inwoners",
+        "Personen in de algemene bijstand per 1.000 inwoners op 1 januari van het jaar (CBS).",
+        base="persoon", numerator=f"1000 * count(DISTINCT persoon_key) FILTER (WHERE {_PW_PERSONEN})",
+        denominator_kenmerk="inwoners"),
 )
 
 _BY_CODE = {i.code: i for i in INDICATORS}

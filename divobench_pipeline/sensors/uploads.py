@@ -8,18 +8,20 @@ import json
 import dagster as dg
 import duckdb
 
+from divobench_pipeline.cbs.planning import cbs_years_needed, year_ranges
 from divobench_pipeline.freshness import status_is_stale
 from divobench_pipeline.home import DivobenchHome
-from divobench_pipeline.jobs import aanleverstatus_job, bus_intake_job, bus_staging_job, indicator_job
+from divobench_pipeline.jobs import aanleverstatus_job, bus_intake_job, bus_staging_job, cbs_job, indicator_job
 from divobench_pipeline.participants import RegistryError, load_registry
 from divobench_pipeline.partitions import participant_partitions, partition_range_tags
 from divobench_pipeline.planning import month_ranges, plan_refresh, staging_ranges
+from divobench_pipeline.resources.cbs import CbsResource
 from divobench_pipeline.resources.warehouse import open_warehouse
 from divobench_pipeline.runs import MONITORED, fail_dead_runs
 
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
-OUR_JOBS = [bus_intake_job.name, bus_staging_job.name, indicator_job.name, aanleverstatus_job.name]
+OUR_JOBS = [bus_intake_job.name, bus_staging_job.name, indicator_job.name, aanleverstatus_job.name, cbs_job.name]
 
 
 def _digest(items) -> str:
@@ -38,7 +40,8 @@ def inbox_listing(home: DivobenchHome, participant_ids) -> list[tuple[str, str, 
     return listing
 
 
-@dg.sensor(jobs=[bus_intake_job, bus_staging_job, indicator_job, aanleverstatus_job], minimum_interval_seconds=30,
+@dg.sensor(jobs=[bus_intake_job, bus_staging_job, indicator_job, aanleverstatus_job, cbs_job],
+           minimum_interval_seconds=30,
            default_status=dg.DefaultSensorStatus.RUNNING)
 def bus_upload_sensor(context: dg.SensorEvaluationContext):
     """Watches the inbox and keeps staged data and indicators up to date, one stage per tick.
@@ -77,6 +80,7 @@ def bus_upload_sensor(context: dg.SensorEvaluationContext):
         plan = plan_refresh(home, registry, con)
         today = dt.date.today()
         status_due = status_is_stale(con, today)
+        cbs_years = cbs_years_needed(home, registry, con, CbsResource.for_home(home))
     finally:
         if con is not None:
             con.close()
@@ -86,6 +90,10 @@ def bus_upload_sensor(context: dg.SensorEvaluationContext):
         requests = [dg.RunRequest(run_key=f"stage:{_digest([start, end, plan.staging])}",
                                   job_name=bus_staging_job.name, tags={**partition_range_tags(start, end), **MONITORED})
                     for start, end in staging_ranges(plan.staging, order)]
+    elif cbs_years:
+        requests = [dg.RunRequest(run_key=f"cbs:{_digest([start, end])}", job_name=cbs_job.name,
+                                  tags={**partition_range_tags(start, end), **MONITORED})
+                    for start, end in year_ranges(cbs_years)]
     elif plan.indicator_months:
         requests = [dg.RunRequest(run_key=f"indicators:{_digest([start, end, plan.indicator_months])}",
                                   job_name=indicator_job.name, tags={**partition_range_tags(start, end), **MONITORED})

@@ -1,0 +1,65 @@
+"""The monthly CBS version check: refresh the CBS assets of the years whose tables CBS has published anew."""
+
+import json
+
+import dagster as dg
+import duckdb
+
+from divobench_pipeline.cbs.client import CbsClient
+from divobench_pipeline.cbs.planning import year_ranges
+from divobench_pipeline.cbs.store import years_with_indeling
+from divobench_pipeline.cbs.tables import BEVOLKING, BIJSTAND, KERNCIJFERS, gebieden_tabel
+from divobench_pipeline.home import DivobenchHome
+from divobench_pipeline.jobs import cbs_job
+from divobench_pipeline.partitions import partition_range_tags
+from divobench_pipeline.resources.cbs import OFFLINE, CbsResource
+from divobench_pipeline.resources.warehouse import open_warehouse
+
+MONTH_SECONDS = 30 * 24 * 3600
+
+
+def changed_tables(client: CbsClient, years: list[int]) -> dict[str, tuple[str, list[int]]]:
+    """Table id → (CBS's Modified, the years it feeds) for every table whose cached version is older than CBS's."""
+    feeds = {gebieden_tabel(y): [y] for y in years}
+    for table in (BEVOLKING, BIJSTAND, *KERNCIJFERS.values()):
+        feeds[table] = list(years)
+    changed = {}
+    for table, fed in feeds.items():
+        remote = client.remote_modified(table)
+        cached = client.cache_root / table / "bron.json"
+        known = json.loads(cached.read_text(encoding="utf-8"))["modified"] if cached.exists() else None
+        if remote != known:
+            changed[table] = (remote, fed)
+    return changed
+
+
+@dg.sensor(job=cbs_job, minimum_interval_seconds=MONTH_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING)
+def cbs_version_sensor(context: dg.SensorEvaluationContext):
+    """Once a month, asks CBS (TableInfos, one small request per table) whether the tables behind the warehouse's
+    years have a new version, and refreshes the CBS assets of the years they feed. Offline mode: does nothing."""
+    home = DivobenchHome.from_env()
+    cbs = CbsResource.for_home(home)
+    if cbs.mode == OFFLINE:
+        return dg.SkipReason("CBS offline modus (DIVOBENCH_CBS_MODE=offline): no version check")
+    if not home.warehouse.exists():
+        return dg.SkipReason("no warehouse yet")
+    try:
+        con = open_warehouse(str(home.warehouse), read_only=True, lock_wait_seconds=0)
+    except duckdb.IOException:
+        return dg.SkipReason("the warehouse is in use; trying again next tick")
+    try:
+        years = sorted(years_with_indeling(con))
+    finally:
+        con.close()
+    try:
+        changed = changed_tables(cbs.client(), years)
+    except Exception as exc:  # noqa: BLE001 - any network failure means: try again next month
+        return dg.SkipReason(f"CBS not reachable ({type(exc).__name__}); the cache stays in use")
+    if not changed:
+        return dg.SkipReason("every CBS table is up to date")
+    stale = sorted({y for _, fed in changed.values() for y in fed})
+    key = json.dumps(sorted((t, m) for t, (m, _) in changed.items()))
+    tables = {"divobench/cbs_tabellen": ",".join(sorted(changed))}
+    return [dg.RunRequest(run_key=f"cbs-versie:{key}:{start}-{end}", job_name=cbs_job.name,
+                          tags={**partition_range_tags(start, end), **tables})
+            for start, end in year_ranges(stale)]
