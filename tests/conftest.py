@@ -15,10 +15,14 @@ from divobench_pipeline.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, Divobenc
 
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> DivobenchHome:
-    """A fresh data directory with its own keys and Dagster instance, as the environment of this test."""
+    """A fresh data directory with its own keys and Dagster instance, as the environment of this test.
+
+    CBS is read offline (cache, else the shipped extracts); the CBS tests switch to their own local server.
+    """
     root = tmp_path / "divobench_home"
     monkeypatch.setenv("DIVOBENCH_HOME", str(root))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.delenv(PSEUDONYM_KEY_ENV, raising=False)
     monkeypatch.delenv(ARCHIVE_KEY_ENV, raising=False)
+    monkeypatch.setenv("DIVOBENCH_CBS_MODE", "offline")
     return DivobenchHome(root).prepare()

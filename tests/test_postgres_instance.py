@@ -78,15 +78,15 @@ def test_the_production_storage_configuration_runs_the_pipeline_on_postgresql(ho
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         outcome = refresh(home, instance)
         assert outcome.success
-        assert [run.job for run in outcome.runs] == ["bus_intake_job", "bus_staging_job", "indicator_job"]
+        jobs = [run.job for run in outcome.runs]
+        assert jobs == ["bus_intake_job", "bus_staging_job", "cbs_job", "indicator_job"]
 
     import psycopg2
 
     with psycopg2.connect(host="127.0.0.1", port=postgres["DAGSTER_PG_PORT"], user="dagster",
                           dbname="dagster") as con, con.cursor() as cursor:
         cursor.execute("SELECT pipeline_name, status FROM runs ORDER BY create_timestamp")
-        assert cursor.fetchall() == [("bus_intake_job", "SUCCESS"), ("bus_staging_job", "SUCCESS"),
-                                     ("indicator_job", "SUCCESS")]
+        assert cursor.fetchall() == [(job, "SUCCESS") for job in jobs]
         cursor.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION' "
                        "AND asset_key LIKE '%wi_indicatoren%'")
         assert cursor.fetchone()[0] == 1
