@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (``divobench export ... | head``): nothing more to say
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one sentence, traceback on request
         if os.environ.get("DIVOBENCH_DEBUG"):
             raise
@@ -148,7 +151,8 @@ def cmd_refresh(args) -> int:
 
 def cmd_demo(args) -> int:
     from divobench_pipeline.cbs.summary import gemeente_overview
-    from divobench_pipeline.demo.setup import create_demo
+    from divobench_pipeline.comparisons.exports import write_comparison_csv, write_public_csv
+    from divobench_pipeline.demo.setup import create_demo, demo_months
     from divobench_pipeline.resources.cbs import MODE_ENV, OFFLINE
     from divobench_pipeline.resources.warehouse import open_warehouse
 
@@ -156,16 +160,27 @@ def cmd_demo(args) -> int:
     home = _home()
     create_demo(home, months=args.months, seed=args.seed)
     status = cmd_refresh(args)
+    registry = load_registry(home.participants_file)
+    latest = max(demo_months(args.months))
+    comparisons = home.reports / "vergelijking"
+    comparisons.mkdir(parents=True, exist_ok=True)
     with open_warehouse(str(home.warehouse), read_only=True) as con:
-        gemeenten = sorted({g for gs in load_registry(home.participants_file).gemeenten_by_participant().values()
-                            for g in gs})
+        gemeenten = sorted({g for gs in registry.gemeenten_by_participant().values() for g in gs})
         print("\n" + "\n".join(gemeente_overview(con, gemeenten)))
+        for participant_id in registry.ids:
+            with open(comparisons / f"{participant_id}_{latest:%Y-%m}.csv", "w", newline="", encoding="utf-8") as out:
+                write_comparison_csv(con, registry, participant_id, latest, out)
+        public_path = home.reports / f"publiek_{latest:%Y-%m}.csv"
+        with open(public_path, "w", newline="", encoding="utf-8") as out:
+            write_public_csv(con, registry, latest, out)
     export_path = home.reports / "indicatoren.csv"
     with open(export_path, "w", newline="", encoding="utf-8") as handle:
         write_indicator_csv(home, handle)
     print(f"\nData directory:   {home.root}")
     print(f"Warehouse:        {home.warehouse}")
     print(f"Indicators (CSV): {export_path}")
+    print(f"Comparisons:      {comparisons}/<participant>_{latest:%Y-%m}.csv (every reference group)")
+    print(f"Public export:    {public_path} (suppressed aggregates)")
     print(f"Upload reports:   {home.reports / 'uploads'}")
     print(f"Quarantine:       {home.quarantine}")
     print(f"Dagster UI:       DIVOBENCH_HOME={home.root} divobench serve   (then open http://127.0.0.1:3000)")
