@@ -19,13 +19,11 @@ import json
 import os
 import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from national_month import tree_rss_kib
+from national_month import measure_phase
 
 from divobench_pipeline.planning import shift_month
 
@@ -111,20 +109,7 @@ def phase_run(home: Path, first: str, last: str) -> dict:
 
 
 def run_phase(home: Path, *args: str) -> dict:
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, __file__, "--home", str(home), "--phase", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss_kib(process.pid))
-        time.sleep(0.05)
-    output, errors = process.communicate()
-    if process.returncode:
-        sys.exit(f"phase {args[0]} failed:\n{errors}")
-    result = json.loads(output.strip().splitlines()[-1])
-    result["seconds"] = round(time.perf_counter() - started, 2)
-    result["peak_rss_mib"] = round(max(peak, result.pop("own_rss_kib")) / 1024, 1)
-    return result
+    return measure_phase(__file__, "--home", str(home), "--phase", *args)
 
 
 def main() -> None:

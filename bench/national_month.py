@@ -95,20 +95,27 @@ def tree_rss_kib(root: int) -> int:
 
 
 def run_phase(name: str, home: Path, *extra: str) -> dict:
-    """Run one phase in its own process, sampling the memory of its process tree every 50 ms."""
+    return measure_phase(__file__, "--phase", name, "--home", str(home), *extra)
+
+
+def measure_phase(script: str, *args: str) -> dict:
+    """Run ``script`` with ``args`` in its own process, sampling the memory of its process tree every 50 ms.
+
+    The script prints a JSON object as its last line, with ``own_rss_kib`` (its own peak, as a last resort).
+    """
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, __file__, "--phase", name, "--home", str(home), *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss_kib(process.pid))
         time.sleep(0.05)
     output, errors = process.communicate()
     if process.returncode:
-        sys.exit(f"phase {name} failed:\n{errors}")
+        sys.exit(f"{Path(script).name} {' '.join(args)} failed:\n{errors}")
     result = json.loads(output.strip().splitlines()[-1])
     result["seconds"] = round(time.perf_counter() - started, 2)
-    result["peak_rss_mib"] = round(max(peak, result["own_rss_kib"]) / 1024, 1)
+    result["peak_rss_mib"] = round(max(peak, result.pop("own_rss_kib")) / 1024, 1)
     return result
 
 

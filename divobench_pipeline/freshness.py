@@ -27,10 +27,11 @@ import duckdb
 import pandas as pd
 
 from divobench_pipeline.bus.layout import KENMERKEN
-from divobench_pipeline.planning import _has_table, shift_month
+from divobench_pipeline.partitions import deadline
+from divobench_pipeline.planning import shift_month
+from divobench_pipeline.resources.warehouse import has_table
 from divobench_pipeline.uploads.intake import Receipt
 
-DUE_AFTER_MONTH_END = dt.timedelta(days=28)
 WINDOW_MONTHS = 12
 HISTORY_MONTHS = 6
 MIN_HISTORY = 3
@@ -42,11 +43,6 @@ OP_TIJD, TE_LAAT, ONTBREEKT, VERWACHT = "op_tijd", "te_laat", "ontbreekt", "verw
 STATUSES = (OP_TIJD, TE_LAAT, ONTBREEKT, VERWACHT)
 _STAGED_BY_LEVEL = {"uitkering": "bus_uitkering", "persoon": "bus_persoon", "vermindering": "bus_vermindering",
                     "inkomsten": "bus_inkomsten"}
-
-
-def deadline(month: dt.date) -> dt.date:
-    """The last day on which the upload of ``month`` is on time: four weeks after the month ends."""
-    return shift_month(month, 1) - dt.timedelta(days=1) + DUE_AFTER_MONTH_END
 
 
 def window(as_of: dt.date, months: int = WINDOW_MONTHS) -> list[dt.date]:
@@ -148,7 +144,7 @@ def _completeness_signal(filled: dict, month: dt.date, pid: str, earlier: list[d
 
 
 def _volumes(con: duckdb.DuckDBPyConnection, since: dt.date) -> dict[tuple[dt.date, str], int]:
-    if not _has_table(con, "bus_upload_in_force"):
+    if not has_table(con, "bus_upload_in_force"):
         return {}
     rows = con.execute("SELECT month, participant_id, n_uitkeringen FROM bus_upload_in_force WHERE month >= ?",
                        [since]).fetchall()
@@ -159,7 +155,7 @@ def _filled_shares(con: duckdb.DuckDBPyConnection, since: dt.date) -> dict[tuple
     """(month, participant) → {kenmerk: share of staged records where it is filled in}."""
     shares: dict[tuple[dt.date, str], dict[str, float]] = {}
     for level, table in _STAGED_BY_LEVEL.items():
-        if not _has_table(con, table):
+        if not has_table(con, table):
             continue
         kenmerken = [k for k in KENMERKEN if k.level == level]
         counts = ", ".join(f"count({k.column})" for k in kenmerken)
@@ -175,7 +171,7 @@ def _filled_shares(con: duckdb.DuckDBPyConnection, since: dt.date) -> dict[tuple
 
 def status_is_stale(con: duckdb.DuckDBPyConnection | None, as_of: dt.date) -> bool:
     """Whether the stored aanleverstatus is from another day while there are staged uploads to judge."""
-    if con is None or not _has_table(con, "bus_upload_in_force") or not _has_table(con, "aanleverstatus"):
+    if con is None or not has_table(con, "bus_upload_in_force") or not has_table(con, "aanleverstatus"):
         return False
     if not con.execute("SELECT count(*) FROM bus_upload_in_force").fetchone()[0]:
         return False

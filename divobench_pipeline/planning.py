@@ -18,6 +18,7 @@ from divobench_pipeline.home import DivobenchHome
 from divobench_pipeline.indicators.registry import INDICATORS
 from divobench_pipeline.participants import Registry
 from divobench_pipeline.partitions import month_participant_key
+from divobench_pipeline.resources.warehouse import has_table
 from divobench_pipeline.uploads.intake import uploads_in_force
 
 UploadKey = tuple[dt.date, str]
@@ -40,14 +41,14 @@ def accepted_uploads(home: DivobenchHome, registry: Registry) -> dict[UploadKey,
 
 
 def staged_uploads(con: duckdb.DuckDBPyConnection) -> dict[UploadKey, str]:
-    if not _has_table(con, "bus_upload_in_force"):
+    if not has_table(con, "bus_upload_in_force"):
         return {}
     rows = con.execute("SELECT month, participant_id, upload_sha256 FROM bus_upload_in_force").fetchall()
     return {(month, pid): sha for month, pid, sha in rows}
 
 
 def computed_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, str]:
-    if not _has_table(con, "indicator_month_state"):
+    if not has_table(con, "indicator_month_state"):
         return {}
     return dict(con.execute("SELECT month, fingerprint FROM indicator_month_state").fetchall())
 
@@ -135,8 +136,3 @@ def _contiguous(values: list[int]) -> Iterable[tuple[int, int]]:
 def shift_month(month: dt.date, months: int) -> dt.date:
     index = month.year * 12 + month.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
-    return bool(found[0])

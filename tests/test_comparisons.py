@@ -13,9 +13,9 @@ import dagster as dg
 import pytest
 from comparison_fixtures import Counts, cbs_groups, query, run_job, stage, upload_sha
 
-from divobench_pipeline.comparisons.groups import deadline
 from divobench_pipeline.home import dagster_instance
 from divobench_pipeline.participants import load_registry, write_registry
+from divobench_pipeline.partitions import deadline
 from divobench_pipeline.planning import indicator_fingerprints
 from divobench_pipeline.resources.warehouse import open_warehouse
 from divobench_pipeline.sensors.group_status import group_deadline_sensor

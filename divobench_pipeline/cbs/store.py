@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 import duckdb
 import pandas as pd
 
+from divobench_pipeline.resources.warehouse import has_table
 from divobench_pipeline.schemas import GEMEENTE_INDELING, GEMEENTE_KENMERK, Table
 
 LANDELIJK = ("NL", "Nederland")
@@ -91,12 +92,7 @@ def years_with_inwoners(con: duckdb.DuckDBPyConnection) -> set[int]:
 def missing_years(con: duckdb.DuckDBPyConnection | None, months: Iterable[dt.date]) -> list[int]:
     """Years of ``months`` whose CBS indeling or inwoners the warehouse does not hold yet."""
     wanted = {m.year for m in months}
-    if con is None or not _has(con, GEMEENTE_INDELING.name):
+    if con is None or not has_table(con, GEMEENTE_INDELING.name):
         return sorted(wanted)
     have = years_with_indeling(con) & years_with_inwoners(con)
     return sorted(wanted - have)
-
-
-def _has(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [name]).fetchone()[0])

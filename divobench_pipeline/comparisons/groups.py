@@ -18,18 +18,12 @@ import pandas as pd
 
 from divobench_pipeline.comparisons.similar import nearest_neighbours
 from divobench_pipeline.participants import Participant, Registry
+from divobench_pipeline.partitions import deadline, deadline_sql
 from divobench_pipeline.schemas import GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER, GROUP_VALUE
 
 LANDELIJK = ("landelijk", "NL", "Nederland")
 CBS_TYPES = ("grootteklasse", "provincie", "arbeidsmarktregio", "corop")
-DEADLINE_DAYS = 28
 _MEMBER_COLUMNS = ["group_type", "group_code", "group_name", "unit_level", "unit"]
-
-
-def deadline(month: dt.date) -> dt.date:
-    """Uploads for M are due four weeks after M ends; group values are definitief after that day."""
-    next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return next_month + dt.timedelta(days=DEADLINE_DAYS - 1)
 
 
 def status_on(month: dt.date, today: dt.date) -> str:
@@ -156,7 +150,7 @@ SELECT v.indicator, m.month, m.group_type, m.group_code,
        CASE WHEN sum(v.denominator) IS NULL THEN sum(v.numerator)
             WHEN sum(v.denominator) <> 0 THEN sum(v.numerator) / sum(v.denominator) END AS group_value,
        median(v.value) AS group_median, count(*)::INTEGER AS group_n,
-       CASE WHEN ?::DATE > m.month + INTERVAL 1 MONTH + INTERVAL {DEADLINE_DAYS - 1} DAY
+       CASE WHEN ?::DATE > {deadline_sql("m.month")}
             THEN 'definitief' ELSE 'voorlopig' END AS status,
        ?::TIMESTAMP AS computed_at
 FROM {GROUP_MEMBER.name} m

@@ -47,3 +47,9 @@ def open_warehouse(path: str, *, read_only: bool = False, lock_wait_seconds: flo
         for table in TABLES:
             con.execute(table.ddl())
     return con
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the warehouse has this table yet (a read-only connection to a new file has none)."""
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
+    return bool(found[0])

@@ -3,7 +3,6 @@
 import json
 
 import dagster as dg
-import duckdb
 
 from divobench_pipeline.cbs.client import CbsClient
 from divobench_pipeline.cbs.planning import year_ranges
@@ -13,7 +12,7 @@ from divobench_pipeline.home import DivobenchHome
 from divobench_pipeline.jobs import cbs_job
 from divobench_pipeline.partitions import partition_range_tags
 from divobench_pipeline.resources.cbs import OFFLINE, CbsResource
-from divobench_pipeline.resources.warehouse import open_warehouse
+from divobench_pipeline.sensors.warehouse_reads import read_warehouse_now
 
 MONTH_SECONDS = 30 * 24 * 3600
 
@@ -41,16 +40,9 @@ def cbs_version_sensor(context: dg.SensorEvaluationContext):
     cbs = CbsResource.for_home(home)
     if cbs.mode == OFFLINE:
         return dg.SkipReason("CBS offline modus (DIVOBENCH_CBS_MODE=offline): no version check")
-    if not home.warehouse.exists():
-        return dg.SkipReason("no warehouse yet")
-    try:
-        con = open_warehouse(str(home.warehouse), read_only=True, lock_wait_seconds=0)
-    except duckdb.IOException:
-        return dg.SkipReason("the warehouse is in use; trying again next tick")
-    try:
-        years = sorted(years_with_indeling(con))
-    finally:
-        con.close()
+    years = read_warehouse_now(home, lambda con: sorted(years_with_indeling(con)))
+    if isinstance(years, dg.SkipReason):
+        return years
     try:
         changed = changed_tables(cbs.client(), years)
     except Exception as exc:  # noqa: BLE001 - any network failure means: try again next month
