@@ -29,6 +29,11 @@ run_monitoring:
   max_resume_run_attempts: 0
   poll_interval_seconds: 60
   free_slots_after_run_end_seconds: 300
+# A failed run is retried once by the daemon: every stage is idempotent, and the sensor's run keys would
+# otherwise not launch the same work again until its inputs change.
+run_retries:
+  enabled: true
+  max_retries: 1
 telemetry:
   enabled: false
 """

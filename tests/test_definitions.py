@@ -30,7 +30,7 @@ def test_the_code_location_loads_with_its_asset_graph(home):
 
 def test_the_instance_limits_warehouse_writers_to_one(home):
     assert "default_limit: 1" in (home.dagster_home / "dagster.yaml").read_text()
-    assert dagster_instance(home).run_monitoring_enabled
+    assert dagster_instance(home).run_monitoring_enabled and dagster_instance(home).run_retries_enabled
     defs = load_defs(home)
     for name in ("bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES):
         assert defs.resolve_assets_def(name).op.pool == "duckdb_write"
