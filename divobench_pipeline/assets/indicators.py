@@ -4,7 +4,6 @@
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
 
 from divobench_pipeline.assets.bus import bus_staged
 from divobench_pipeline.assets.metadata import markdown_table
@@ -58,8 +57,7 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
         con.execute("COMMIT")
         plausibility = compare_with_cbs(con, months, registry.gemeenten_by_participant())
         no_cbs = without_cbs_figure(con, months)
-        flows = pd.concat([flow_reconciliation(con, m).assign(month=m.strftime("%Y-%m")) for m in months],
-                          ignore_index=True)
+        flows = flow_reconciliation(con, months)
 
     off = flows[flows["verschil"] != 0] if len(flows) else flows
     yield dg.AssetCheckResult(

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import duckdb
 import pandas as pd
@@ -40,11 +41,13 @@ class Units:
         """Samenwerkingsverbanden that report only as a whole (option 3), by id."""
         return {p.id: p for p in self.registry.participants if p.is_samenwerkingsverband and p.reporting == 3}
 
+    @cached_property
+    def _whole_of_gemeente(self) -> dict[str, str]:
+        return {g: p.id for p in self.whole().values() for g in p.gemeenten}
+
     def of(self, gemeente: str) -> tuple[str, str]:
-        for p in self.whole().values():
-            if gemeente in p.gemeenten:
-                return "participant", p.id
-        return "gemeente", gemeente
+        whole = self._whole_of_gemeente.get(gemeente)
+        return ("participant", whole) if whole else ("gemeente", gemeente)
 
     def of_participant(self, participant: Participant) -> list[tuple[str, str]]:
         if participant.is_samenwerkingsverband and participant.reporting == 3:

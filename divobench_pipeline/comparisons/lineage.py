@@ -61,9 +61,14 @@ def write_lineage(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date],
     """, [list(months)] * 3).df()
     members = pd.DataFrame([(pid, g) for pid, codes in participants.items() for g in codes],
                            columns=["participant", "unit"])
-    joined = gemeente.merge(members, on="unit")
-    participant = joined.groupby(["month", "participant"], as_index=False).agg(
-        upload_sha256=("upload_sha256", _join), upload_sha256_12m=("upload_sha256_12m", _join))
+    con.register("lineage_gemeente", gemeente)
+    con.register("lineage_members", members)
+    participant = con.execute(f"""
+        SELECT g.month, m.participant, {_union_of("upload_sha256")} AS upload_sha256,
+               {_union_of("upload_sha256_12m")} AS upload_sha256_12m
+        FROM lineage_gemeente g JOIN lineage_members m USING (unit) GROUP BY ALL""").df()
+    con.unregister("lineage_gemeente")
+    con.unregister("lineage_members")
     rows = pd.concat([gemeente.assign(level="gemeente"),
                       participant.rename(columns={"participant": "unit"}).assign(level="participant")],
                      ignore_index=True)
@@ -75,6 +80,7 @@ def write_lineage(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date],
     return rows
 
 
-def _join(values: pd.Series) -> str | None:
-    hashes = sorted({h for v in values.dropna() for h in v.split(";")})
-    return ";".join(hashes) or None
+def _union_of(column: str) -> str:
+    """SQL: the distinct hashes of ';'-joined lists in ``column`` over a group, sorted and ';'-joined (or NULL)."""
+    return (f"nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split({column}, ';')) "
+            f"FILTER (WHERE {column} IS NOT NULL)))), ';'), '')")

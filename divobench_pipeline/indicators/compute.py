@@ -81,6 +81,7 @@ if set(_BUILT_BASES) != set(BASES):
     raise RuntimeError("registry.BASES and the relations built in compute.py differ")
 
 _KEYS = ["indicator", "level", "unit", "month"]
+_FLOWS = {"bestand": "wi.bestand.pw", "instroom": "wi.instroom.pw", "uitstroom": "wi.uitstroom.pw"}
 MONTHS_PER_QUERY = 6  # a national month of staged rows takes ~100 MiB in DuckDB's joins: bounds a backfill's memory
 
 
@@ -105,26 +106,28 @@ def _gemeente_batch(con: duckdb.DuckDBPyConnection, months: list[dt.date]) -> pd
     return values[values["month"].isin(pd.to_datetime(months))]
 
 
-def flow_reconciliation(con: duckdb.DuckDBPyConnection, month: dt.date) -> pd.DataFrame:
-    """Per gemeente with data in the previous month and this one: bestand(M−1) + instroom − uitstroom vs bestand.
+def flow_reconciliation(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date]) -> pd.DataFrame:
+    """Per month and gemeente with indicator values in M−1 and M: bestand(M−1) + instroom − uitstroom vs bestand.
 
-    For algemene bijstand; ``verschil`` = bestand − (bestand_vorige_maand + instroom − uitstroom), 0 when the
-    two months' uploads agree on which uitkeringen exist.
+    For algemene bijstand, from the stored ``indicator_value`` rows; ``verschil`` = bestand −
+    (bestand_vorige_maand + instroom − uitstroom), 0 when the two months' uploads agree on which uitkeringen exist.
     """
-    month = _first_of_month(month)
-    previous = _shift_month(month, -1)
-    counts = {name: indicator(code).numerator for name, code in
-              (("bestand", "wi.bestand.pw"), ("instroom", "wi.instroom.pw"), ("uitstroom", "wi.uitstroom.pw"))}
-    selects = ", ".join(f"{expr} AS {name}" for name, expr in counts.items())
-    rows = con.execute(f"WITH {_BASE_CTES} SELECT month, gemeentecode, {selects} FROM uitkering "
-                       "GROUP BY month, gemeentecode", _month_parameters([previous, month])).df()
-    rows["month"] = pd.to_datetime(rows["month"]).dt.date
-    before = rows[rows["month"] == previous][["gemeentecode", "bestand"]]
-    now = rows[rows["month"] == month][["gemeentecode", "instroom", "uitstroom", "bestand"]]
-    flows = before.rename(columns={"bestand": "bestand_vorige_maand"}).merge(now, on="gemeentecode")
+    months = sorted({_first_of_month(m) for m in months})
+    wanted = sorted(set(months) | {_shift_month(m, -1) for m in months})
+    pivot = ", ".join(f"max(numerator) FILTER (WHERE indicator = '{code}') AS {name}" for name, code in _FLOWS.items())
+    flows = con.execute(f"""
+        WITH v AS (
+          SELECT month, unit AS gemeentecode, {pivot} FROM {INDICATOR_VALUE.name}
+          WHERE level = 'gemeente' AND month IN (SELECT unnest($wanted::DATE[]))
+          GROUP BY ALL)
+        SELECT strftime(cur.month, '%Y-%m') AS month, cur.gemeentecode, prev.bestand AS bestand_vorige_maand,
+               cur.instroom, cur.uitstroom, cur.bestand
+        FROM v cur JOIN v prev ON prev.gemeentecode = cur.gemeentecode AND prev.month = cur.month - INTERVAL 1 MONTH
+        WHERE cur.month IN (SELECT unnest($months::DATE[]))
+        ORDER BY cur.month, cur.gemeentecode""", {"wanted": wanted, "months": months}).df()
     flows = flows.astype({c: "int64" for c in ("bestand_vorige_maand", "instroom", "uitstroom", "bestand")})
     flows["verschil"] = flows["bestand"] - (flows["bestand_vorige_maand"] + flows["instroom"] - flows["uitstroom"])
-    return flows.sort_values("gemeentecode", ignore_index=True)
+    return flows
 
 
 def _gemeente_values(con: duckdb.DuckDBPyConnection, months: list[dt.date]) -> pd.DataFrame:
