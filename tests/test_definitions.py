@@ -16,7 +16,11 @@ def test_the_code_location_loads_with_its_asset_graph(home):
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
         "bus_uploads", "bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES}
     assert graph.get(dg.AssetKey("bus_staged")).parent_keys == {dg.AssetKey("bus_uploads")}
-    assert graph.get(dg.AssetKey("wi_indicatoren")).parent_keys == {dg.AssetKey("bus_staged")}
+    assert graph.get(dg.AssetKey("wi_indicatoren")).parent_keys == {
+        dg.AssetKey("bus_staged"), dg.AssetKey("cbs_bevolking"), dg.AssetKey("cbs_bijstand")}
+    assert graph.get(dg.AssetKey("wi_groepswaarden")).parent_keys == {
+        dg.AssetKey("wi_indicatoren"), dg.AssetKey("cbs_gebieden"), dg.AssetKey("cbs_referentiegroepen"),
+        dg.AssetKey("cbs_bevolking")}
     checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert checks == {("bus_staged", f"{t.name}_schema") for t in STAGED_TABLES} | {
         ("bus_staged", "signaleringen"), ("bus_staged", "volledigheid"), ("wi_indicatoren", "stroomaansluiting"),

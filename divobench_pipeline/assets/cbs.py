@@ -32,6 +32,16 @@ from divobench_pipeline.schemas import (
     GEMEENTE_VERSIE,
 )
 
+
+def cbs_deps(*names: str) -> list[dg.AssetDep]:
+    """Dependencies of a monthly asset on yearly CBS assets, so the UI shows where inwoners and groups come from.
+
+    A month reads the CBS rows of its own year; the years are static partitions, which Dagster cannot map onto
+    months, so every year counts as upstream.
+    """
+    return [dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in names]
+
+
 cbs_year_partitions = dg.StaticPartitionsDefinition([str(y) for y in range(FIRST_YEAR, LAST_YEAR + 1)])
 _YEARLY = {"partitions_def": cbs_year_partitions, "backfill_policy": dg.BackfillPolicy.single_run(),
            "pool": "duckdb_write", "group_name": "cbs", "kinds": {"duckdb"}}

@@ -5,6 +5,7 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
+from divobench_pipeline.assets.cbs import cbs_deps
 from divobench_pipeline.assets.indicators import wi_indicatoren
 from divobench_pipeline.assets.metadata import markdown_table
 from divobench_pipeline.comparisons.groups import refresh_group_values
@@ -17,7 +18,7 @@ _COUNTS = ["wi.bestand.pw", "wi.personen.pw", "wi.instroom.pw", "wi.uitstroom.pw
 @dg.asset(
     group_name="comparisons", kinds={"duckdb"},
     partitions_def=month_partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb_write",
-    deps=[wi_indicatoren],
+    deps=[wi_indicatoren, *cbs_deps("cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking")],
     check_specs=[dg.AssetCheckSpec(
         "landelijk_sluit_aan", asset="wi_groepswaarden",
         description="For counts, the landelijk group total equals the sum over all participants' pooled values "

@@ -6,6 +6,7 @@ import datetime as dt
 import dagster as dg
 
 from divobench_pipeline.assets.bus import bus_staged
+from divobench_pipeline.assets.cbs import cbs_deps
 from divobench_pipeline.assets.metadata import markdown_table
 from divobench_pipeline.cbs.plausibility import (
     TOLERANCE_MIN,
@@ -29,7 +30,7 @@ PLAUSIBILITY_DESCRIPTION = (
     group_name="indicators", kinds={"duckdb"},
     partitions_def=month_partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb_write",
     deps=[dg.AssetDep(bus_staged, partition_mapping=dg.MultiToSingleDimensionPartitionMapping(
-        partition_dimension_name="month"))],
+        partition_dimension_name="month")), *cbs_deps("cbs_bevolking", "cbs_bijstand")],
     check_specs=[dg.AssetCheckSpec(
         "stroomaansluiting", asset="wi_indicatoren",
         description="Per gemeente: bestand(M−1) + instroom(M) − uitstroom(M) = bestand(M) for algemene bijstand; "
