@@ -210,8 +210,6 @@ GEMEENTE_KENMERK = Table(
 CBS_TABLES: tuple[Table, ...] = (GEMEENTE_INDELING, GEMEENTE_GROEP, GEMEENTE_KENMERK)
 
 STAGED_TABLES: tuple[Table, ...] = (BUS_UITKERING, BUS_PERSOON, BUS_VERMINDERING, BUS_INKOMSTEN, BUS_SIGNALERING)
-TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE, INDICATOR_MONTH_STATE,
-                             *CBS_TABLES)
 
 COMPARISON_GROUP_TYPES = (*GROUP_TYPES, "samenwerkingsverband", "selectie", "vergelijkbaar")
 _UNIT_LEVEL = Column("unit_level", "VARCHAR", False, (pa.Check.isin(["gemeente", "participant"]),),
@@ -263,7 +261,6 @@ INDICATOR_LINEAGE = Table(
      Column("dagster_run_id", "VARCHAR", True)),
     ("month", "level", "unit"),
 )
-COMPARISON_TABLES: tuple[Table, ...] = (GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER, GROUP_VALUE, INDICATOR_LINEAGE)
 AANLEVERSTATUS = Table(
     "aanleverstatus",
     "Per statistiekmaand and participant: whether the BUS upload is in (op tijd / te laat), missing or still "
@@ -307,4 +304,6 @@ GEMEENTE_OVERGANG = Table(
     ("datum", "oude_code", "nieuwe_code"),
 )
 CBS_EXTRA_TABLES: tuple[Table, ...] = (CBS_BIJSTAND_MAAND, GEMEENTE_VERSIE, GEMEENTE_OVERGANG)
-TABLES = (*TABLES, *COMPARISON_TABLES, AANLEVERSTATUS, *CBS_EXTRA_TABLES)
+TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE, INDICATOR_MONTH_STATE,
+                             INDICATOR_LINEAGE, *CBS_TABLES, *CBS_EXTRA_TABLES, GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER,
+                             GROUP_VALUE, AANLEVERSTATUS)
