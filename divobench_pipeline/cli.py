@@ -222,14 +222,13 @@ def cmd_export_public(args) -> int:
 
 @contextmanager
 def _read_warehouse(home: DivobenchHome):
-    from divobench_pipeline.resources.warehouse import open_warehouse
+    from divobench_pipeline.resources.warehouse import has_table, open_warehouse
 
     if not home.warehouse.exists():
         raise UserError(f"there is no warehouse in {home.root} yet: run 'divobench refresh' or 'divobench demo'.")
     con = open_warehouse(str(home.warehouse), read_only=True)
     try:
-        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'group_value'"
-                           ).fetchone()[0]:
+        if not has_table(con, "group_value"):
             raise UserError(f"the warehouse in {home.root} has no group values yet: run 'divobench refresh'.")
         yield con
     finally:

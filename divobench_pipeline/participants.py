@@ -44,6 +44,11 @@ class Participant:
     def is_samenwerkingsverband(self) -> bool:
         return self.id.startswith("SV-")
 
+    @property
+    def reports_only_as_whole(self) -> bool:
+        """A samenwerkingsverband with reporting option 3: one unit, its gemeenten never shown on their own."""
+        return self.reporting == 3
+
 
 @dataclass(frozen=True)
 class Registry:

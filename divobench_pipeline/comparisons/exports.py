@@ -28,7 +28,7 @@ def comparison_rows(con: duckdb.DuckDBPyConnection, registry: Registry, particip
     """
     participant = registry[participant_id]
     own = [("participant", participant.id)]
-    if participant.is_samenwerkingsverband and participant.reporting != 3:
+    if participant.is_samenwerkingsverband and not participant.reports_only_as_whole:
         own += [("gemeente", g) for g in participant.gemeenten]
     elif not participant.is_samenwerkingsverband:
         own = [("gemeente", participant.id)]

@@ -19,16 +19,13 @@ import pandas as pd
 
 from divobench_pipeline.comparisons.similar import nearest_neighbours
 from divobench_pipeline.participants import Participant, Registry
-from divobench_pipeline.partitions import deadline, deadline_sql
+from divobench_pipeline.partitions import deadline_sql
+from divobench_pipeline.resources.warehouse import has_table
 from divobench_pipeline.schemas import GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER, GROUP_VALUE
 
 LANDELIJK = ("landelijk", "NL", "Nederland")
 CBS_TYPES = ("grootteklasse", "provincie", "arbeidsmarktregio", "corop")
 _MEMBER_COLUMNS = ["group_type", "group_code", "group_name", "unit_level", "unit"]
-
-
-def status_on(month: dt.date, today: dt.date) -> str:
-    return "definitief" if today > deadline(month) else "voorlopig"
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ class Units:
 
     def whole(self) -> dict[str, Participant]:
         """Samenwerkingsverbanden that report only as a whole (option 3), by id."""
-        return {p.id: p for p in self.registry.participants if p.is_samenwerkingsverband and p.reporting == 3}
+        return {p.id: p for p in self.registry.participants if p.reports_only_as_whole}
 
     @cached_property
     def _whole_of_gemeente(self) -> dict[str, str]:
@@ -50,7 +47,7 @@ class Units:
         return ("participant", whole) if whole else ("gemeente", gemeente)
 
     def of_participant(self, participant: Participant) -> list[tuple[str, str]]:
-        if participant.is_samenwerkingsverband and participant.reporting == 3:
+        if participant.reports_only_as_whole:
             return [("participant", participant.id)]
         return [("gemeente", g) for g in participant.gemeenten]
 
@@ -123,7 +120,7 @@ def _similar_groups(units: Units, neighbours: pd.DataFrame, kenmerk: pd.DataFram
     inwoners = kenmerk[kenmerk["kenmerk"] == "inwoners"].set_index("gemeente_code")["waarde"].to_dict()
     rows = []
     for p in units.registry.participants:
-        if p.is_samenwerkingsverband and p.reporting == 3:
+        if p.reports_only_as_whole:
             anchor = max(p.gemeenten, key=lambda g: (inwoners.get(g, -1), -p.gemeenten.index(g)))
             targets = [(p.id, anchor)]
         else:
@@ -191,10 +188,9 @@ def group_input_digests(con: duckdb.DuckDBPyConnection, registry: Registry) -> d
     the year, reporting options and named selections), for the month fingerprints of the planner."""
     choices = repr([(p.id, p.reporting, sorted(p.references.items())) for p in registry.participants])
     digests: dict[int, list[str]] = {}
-    present = {name for (name,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     for table, columns in (("gemeente_groep", "gemeente_code, group_type, group_code, group_name"),
                            ("gemeente_kenmerk", "gemeente_code, kenmerk, waarde")):
-        if table in present:
+        if has_table(con, table):
             for year, digest in con.execute(
                     f"SELECT jaar, md5(string_agg(concat_ws('|', {columns}), ',' ORDER BY {columns})) "
                     f"FROM {table} GROUP BY jaar").fetchall():

@@ -74,7 +74,7 @@ def public_rows(con: duckdb.DuckDBPyConnection, registry: Registry, month: dt.da
 
 def _named_rows(registry: Registry, code: str, unit_values: dict) -> list[Row]:
     """Rows of participants with publish_consent: the participant, and its gemeenten where they report."""
-    whole = {p.id for p in registry.participants if p.is_samenwerkingsverband and p.reporting == 3}
+    whole = {p.id for p in registry.participants if p.reports_only_as_whole}
     rows = []
     for p in registry.participants:
         if not p.publish_consent:
