@@ -10,6 +10,7 @@ from divobench_pipeline.assets.indicators import wi_indicatoren
 from divobench_pipeline.assets.metadata import markdown_table
 from divobench_pipeline.freshness import ONTBREEKT, TE_LAAT, month_summary, reporting_month, upload_status
 from divobench_pipeline.resources import DivobenchHomeResource, WarehouseResource
+from divobench_pipeline.resources.warehouse import replace_rows
 from divobench_pipeline.schemas import AANLEVERSTATUS
 from divobench_pipeline.uploads.intake import read_receipts
 
@@ -34,13 +35,7 @@ def aanleverstatus(context: dg.AssetExecutionContext, divobench_home: DivobenchH
     receipts = read_receipts(divobench_home.home)
     with warehouse.connect() as con:
         status = upload_status(con, registry.ids, receipts, as_of)
-        rows = AANLEVERSTATUS.pandera_schema().validate(status)
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM {AANLEVERSTATUS.name}")
-        con.register("new_status", rows)
-        con.execute(f"INSERT INTO {AANLEVERSTATUS.name} BY NAME SELECT * FROM new_status")
-        con.unregister("new_status")
-        con.execute("COMMIT")
+        replace_rows(con, AANLEVERSTATUS, status, "true", [])
 
     focus = reporting_month(as_of)
     in_focus = status[status["month"] == focus]

@@ -22,7 +22,7 @@ from divobench_pipeline.cbs.tables import (
     kerncijfers_tabel,
 )
 from divobench_pipeline.resources.cbs import CbsResource
-from divobench_pipeline.resources.warehouse import WarehouseResource
+from divobench_pipeline.resources.warehouse import WarehouseResource, replace_rows
 from divobench_pipeline.schemas import (
     CBS_BIJSTAND_MAAND,
     GEMEENTE_GROEP,
@@ -84,8 +84,8 @@ def cbs_gebieden(context: dg.AssetExecutionContext, cbs: CbsResource, warehouse:
     indeling = pd.concat(frames, ignore_index=True)
     stedelijkheid = store.kenmerk(indeling, "stedelijkheid", "stedelijkheid", indeling["bron"])
     with warehouse.connect() as con:
-        store.replace_rows(con, GEMEENTE_INDELING, indeling, _YEARS, [years])
-        store.replace_rows(con, GEMEENTE_KENMERK, stedelijkheid, f"{_YEARS} AND kenmerk = 'stedelijkheid'", [years])
+        replace_rows(con, GEMEENTE_INDELING, indeling, _YEARS, [years])
+        replace_rows(con, GEMEENTE_KENMERK, stedelijkheid, f"{_YEARS} AND kenmerk = 'stedelijkheid'", [years])
     per_year = indeling.groupby("jaar").agg(gemeenten=("gemeente_code", "size"),
                                             provincies=("provincie_code", "nunique"),
                                             corop=("corop_code", "nunique"),
@@ -107,7 +107,7 @@ def cbs_referentiegroepen(context: dg.AssetExecutionContext, warehouse: Warehous
         if missing:
             context.log.warning(f"No Gebieden in Nederland in the warehouse for {missing}: no groups for those years.")
         rows = store.groepen(indeling)
-        store.replace_rows(con, GEMEENTE_GROEP, rows, _YEARS, [years])
+        replace_rows(con, GEMEENTE_GROEP, rows, _YEARS, [years])
     sizes = rows.groupby(["jaar", "group_type"])["group_code"].nunique().reset_index(name="groepen")
     return dg.MaterializeResult(metadata={"rows": len(rows), "groepen": markdown_table(sizes)})
 
@@ -129,7 +129,7 @@ def cbs_bevolking(context: dg.AssetExecutionContext, cbs: CbsResource, warehouse
     rows = pd.concat([store.kenmerk(inwoners, "inwoners", "inwoners", f"CBS {BEVOLKING}, BevolkingOp1Januari"),
                       store.dichtheid(inwoners, kern, kern_year, f"CBS {kern_table.table_id}")], ignore_index=True)
     with warehouse.connect() as con:
-        store.replace_rows(con, GEMEENTE_KENMERK, rows,
+        replace_rows(con, GEMEENTE_KENMERK, rows,
                            f"{_YEARS} AND kenmerk IN ('inwoners', 'bevolkingsdichtheid')", [years])
     totals = inwoners.groupby("jaar")["inwoners"].agg(["size", "sum"]).reset_index()
     return dg.MaterializeResult(metadata={"bron": _bron([bevolking, kern_table]),
@@ -147,9 +147,9 @@ def cbs_bijstand(context: dg.AssetExecutionContext, cbs: CbsResource, warehouse:
     per_1000_source = maand
     maand = maand[maand["month"].map(lambda m: m.year in years)].assign(bron=f"CBS {BIJSTAND}, {table.bron}")
     with warehouse.connect() as con:
-        store.replace_rows(con, CBS_BIJSTAND_MAAND, maand, "year(month) IN (SELECT unnest(?::INTEGER[]))", [years])
+        replace_rows(con, CBS_BIJSTAND_MAAND, maand, "year(month) IN (SELECT unnest(?::INTEGER[]))", [years])
         per_1000 = store.bijstand_per_1000(con, per_1000_source, years, f"CBS {BIJSTAND}")
-        store.replace_rows(con, GEMEENTE_KENMERK, per_1000, f"{_YEARS} AND kenmerk = 'bijstand_per_1000_inwoners'",
+        replace_rows(con, GEMEENTE_KENMERK, per_1000, f"{_YEARS} AND kenmerk = 'bijstand_per_1000_inwoners'",
                            [years])
     return dg.MaterializeResult(metadata={"bron": _bron([table]), "gemeente_maanden": len(maand),
                                           "gemeenten": int(maand["gemeente_code"].nunique()),
@@ -164,8 +164,8 @@ def gemeente_versies(warehouse: WarehouseResource):
         indeling = con.execute(f"SELECT jaar, gemeente_code, gemeente_naam FROM {GEMEENTE_INDELING.name}").df()
         versies = herindeling.gemeente_versies(indeling)
         overgangen = herindeling.overgang_frame()
-        store.replace_rows(con, GEMEENTE_VERSIE, versies, "true", [])
-        store.replace_rows(con, GEMEENTE_OVERGANG, overgangen, "true", [])
+        replace_rows(con, GEMEENTE_VERSIE, versies, "true", [])
+        replace_rows(con, GEMEENTE_OVERGANG, overgangen, "true", [])
     splits = overgangen[overgangen["soort"] == "splitsing"]
     return dg.MaterializeResult(metadata={"versies": len(versies), "overgangen": len(overgangen),
                                           "splitsingen": markdown_table(splits)})

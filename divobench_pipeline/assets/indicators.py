@@ -19,6 +19,7 @@ from divobench_pipeline.indicators.compute import compute_indicators, flow_recon
 from divobench_pipeline.partitions import month_partitions
 from divobench_pipeline.planning import indicator_fingerprints, staged_uploads
 from divobench_pipeline.resources import DivobenchHomeResource, WarehouseResource
+from divobench_pipeline.resources.warehouse import insert_rows
 from divobench_pipeline.schemas import INDICATOR_MONTH_STATE, INDICATOR_VALUE
 
 PLAUSIBILITY_DESCRIPTION = (
@@ -48,9 +49,7 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
         con.execute("BEGIN TRANSACTION")
         for table in (INDICATOR_VALUE, INDICATOR_MONTH_STATE):
             con.execute(f"DELETE FROM {table.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
-        con.register("new_values", values[INDICATOR_VALUE.column_names])
-        con.execute(f"INSERT INTO {INDICATOR_VALUE.name} SELECT * FROM new_values")
-        con.unregister("new_values")
+        insert_rows(con, INDICATOR_VALUE, values)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.executemany(f"INSERT INTO {INDICATOR_MONTH_STATE.name} VALUES (?, ?, ?)",
                         [[m, fingerprints[m], now] for m in months if m in fingerprints])

@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import duckdb
 import pandas as pd
 
 from divobench_pipeline.resources.warehouse import has_table
-from divobench_pipeline.schemas import GEMEENTE_INDELING, GEMEENTE_KENMERK, Table
+from divobench_pipeline.schemas import GEMEENTE_INDELING, GEMEENTE_KENMERK
 
 LANDELIJK = ("NL", "Nederland")
 GROUPS = (("grootteklasse", "grootteklasse_code", "grootteklasse_naam"),
           ("provincie", "provincie_code", "provincie_naam"),
           ("arbeidsmarktregio", "arbeidsmarktregio_code", "arbeidsmarktregio_naam"),
           ("corop", "corop_code", "corop_naam"))
-
-
-def replace_rows(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, where: str,
-                 params: Sequence) -> int:
-    """Validate ``frame`` against the table's schema, then delete ``where`` and insert it, in one transaction."""
-    frame = table.pandera_schema().validate(frame[table.column_names].reset_index(drop=True))
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {table.name} WHERE {where}", list(params))
-        con.register("new_rows", frame)
-        con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM new_rows")
-        con.unregister("new_rows")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return len(frame)
 
 
 def groepen(indeling: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pandas as pd
 from divobench_pipeline.comparisons.similar import nearest_neighbours
 from divobench_pipeline.participants import Participant, Registry
 from divobench_pipeline.partitions import deadline_sql
-from divobench_pipeline.resources.warehouse import has_table
+from divobench_pipeline.resources.warehouse import has_table, insert_rows
 from divobench_pipeline.schemas import GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER, GROUP_VALUE
 
 LANDELIJK = ("landelijk", "NL", "Nederland")
@@ -172,12 +172,8 @@ def refresh_group_values(con: duckdb.DuckDBPyConnection, registry: Registry, mon
     for year, rows in neighbours.items():
         con.execute(f"DELETE FROM {GEMEENTE_VERGELIJKBAAR.name} WHERE jaar = ?", [year])
         if len(rows):
-            con.register("new_neighbours", rows.assign(jaar=year)[GEMEENTE_VERGELIJKBAAR.column_names])
-            con.execute(f"INSERT INTO {GEMEENTE_VERGELIJKBAAR.name} SELECT * FROM new_neighbours")
-            con.unregister("new_neighbours")
-    con.register("new_members", members)
-    con.execute(f"INSERT INTO {GROUP_MEMBER.name} SELECT * FROM new_members")
-    con.unregister("new_members")
+            insert_rows(con, GEMEENTE_VERGELIJKBAAR, rows.assign(jaar=year)[GEMEENTE_VERGELIJKBAAR.column_names])
+    insert_rows(con, GROUP_MEMBER, members)
     con.execute(f"INSERT INTO {GROUP_VALUE.name} {_GROUP_VALUES_SQL}", [today, now, months])
     con.execute("COMMIT")
     return {"members": members, "neighbours": neighbours}

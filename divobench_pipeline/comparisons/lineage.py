@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from divobench_pipeline.indicators import registry as indicator_registry
+from divobench_pipeline.resources.warehouse import insert_rows
 from divobench_pipeline.schemas import INDICATOR_LINEAGE
 
 
@@ -74,9 +75,7 @@ def write_lineage(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date],
                      ignore_index=True)
     rows = rows.assign(code_version=code_version(), dagster_run_id=run_id)[INDICATOR_LINEAGE.column_names]
     con.execute(f"DELETE FROM {INDICATOR_LINEAGE.name} WHERE month IN (SELECT unnest(?::DATE[]))", [list(months)])
-    con.register("new_lineage", rows)
-    con.execute(f"INSERT INTO {INDICATOR_LINEAGE.name} SELECT * FROM new_lineage")
-    con.unregister("new_lineage")
+    insert_rows(con, INDICATOR_LINEAGE, rows)
     return rows
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import dagster as dg
 import duckdb
+import pandas as pd
 
-from divobench_pipeline.schemas import TABLES
+from divobench_pipeline.schemas import TABLES, Table
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -53,3 +54,27 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the warehouse has this table yet (a read-only connection to a new file has none)."""
     found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
     return bool(found[0])
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
+    """Insert ``frame`` into ``table``, columns matched by name."""
+    con.register("new_rows", frame)
+    try:
+        con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM new_rows")
+    finally:
+        con.unregister("new_rows")
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, where: str,
+                 params: Sequence) -> int:
+    """Validate ``frame`` against the table's schema, then delete ``where`` and insert it, in one transaction."""
+    frame = table.pandera_schema().validate(frame[table.column_names].reset_index(drop=True))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table.name} WHERE {where}", list(params))
+        insert_rows(con, table, frame)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(frame)
