@@ -29,7 +29,8 @@ import pandas as pd
 from divobench_pipeline.bus.layout import KENMERKEN
 from divobench_pipeline.partitions import deadline
 from divobench_pipeline.planning import shift_month
-from divobench_pipeline.resources.warehouse import has_table
+from divobench_pipeline.resources.warehouse import has_table, read_warehouse
+from divobench_pipeline.schemas import STAGED_TABLE_OF_LEVEL
 from divobench_pipeline.uploads.intake import Receipt
 
 WINDOW_MONTHS = 12
@@ -41,8 +42,6 @@ COMPLETENESS_DROP = 0.25
 
 OP_TIJD, TE_LAAT, ONTBREEKT, VERWACHT = "op_tijd", "te_laat", "ontbreekt", "verwacht"
 STATUSES = (OP_TIJD, TE_LAAT, ONTBREEKT, VERWACHT)
-_STAGED_BY_LEVEL = {"uitkering": "bus_uitkering", "persoon": "bus_persoon", "vermindering": "bus_vermindering",
-                    "inkomsten": "bus_inkomsten"}
 
 
 def window(as_of: dt.date, months: int = WINDOW_MONTHS) -> list[dt.date]:
@@ -154,7 +153,8 @@ def _volumes(con: duckdb.DuckDBPyConnection, since: dt.date) -> dict[tuple[dt.da
 def _filled_shares(con: duckdb.DuckDBPyConnection, since: dt.date) -> dict[tuple[dt.date, str], dict[str, float]]:
     """(month, participant) → {kenmerk: share of staged records where it is filled in}."""
     shares: dict[tuple[dt.date, str], dict[str, float]] = {}
-    for level, table in _STAGED_BY_LEVEL.items():
+    for level, staged in STAGED_TABLE_OF_LEVEL.items():
+        table = staged.name
         if not has_table(con, table):
             continue
         kenmerken = [k for k in KENMERKEN if k.level == level]
@@ -168,7 +168,6 @@ def _filled_shares(con: duckdb.DuckDBPyConnection, since: dt.date) -> dict[tuple
     return shares
 
 
-
 def status_is_stale(con: duckdb.DuckDBPyConnection | None, as_of: dt.date) -> bool:
     """Whether the stored aanleverstatus is from another day while there are staged uploads to judge."""
     if con is None or not has_table(con, "bus_upload_in_force") or not has_table(con, "aanleverstatus"):
@@ -180,19 +179,14 @@ def status_is_stale(con: duckdb.DuckDBPyConnection | None, as_of: dt.date) -> bo
 
 def print_status(home, registry, *, month: dt.date | None = None, out=None, as_of: dt.date | None = None) -> None:
     """The aanleverstatus of today as a plain-text table: per month, or per participant for one month."""
-    from divobench_pipeline.resources.warehouse import open_warehouse
     from divobench_pipeline.uploads.intake import read_receipts
 
     as_of = as_of or dt.date.today()
-    con = open_warehouse(str(home.warehouse), read_only=True) if home.warehouse.exists() else None
-    try:
-        months = WINDOW_MONTHS
-        if month is not None:
-            months = max(1, (as_of.year - month.year) * 12 + as_of.month - month.month)
+    months = WINDOW_MONTHS
+    if month is not None:
+        months = max(1, (as_of.year - month.year) * 12 + as_of.month - month.month)
+    with read_warehouse(home.warehouse) as con:
         status = upload_status(con, registry.ids, read_receipts(home), as_of, months)
-    finally:
-        if con is not None:
-            con.close()
     print(f"Aanleverstatus op {as_of:%Y-%m-%d} (rapportagemaand {reporting_month(as_of):%Y-%m}; deadline = "
           "laatste dag van de maand + 28 dagen)", file=out)
     if month is None:

@@ -99,7 +99,7 @@ def staging_ranges(keys: Iterable[UploadKey], participant_order: Sequence[str]) 
         by_month.setdefault(month, []).append(position[pid])
     blocks: list[tuple[dt.date, dt.date, tuple[tuple[int, int], ...]]] = []
     for month in sorted(by_month):
-        runs = tuple(_contiguous(sorted(by_month[month])))
+        runs = tuple(contiguous_runs(sorted(by_month[month])))
         if blocks and blocks[-1][2] == runs and shift_month(blocks[-1][1], 1) == month:
             blocks[-1] = (blocks[-1][0], month, runs)
         else:
@@ -119,7 +119,8 @@ def month_ranges(months: Iterable[dt.date]) -> list[tuple[str, str]]:
     return [(first.isoformat(), last.isoformat()) for first, last in runs]
 
 
-def _contiguous(values: list[int]) -> Iterable[tuple[int, int]]:
+def contiguous_runs(values: list[int]) -> Iterable[tuple[int, int]]:
+    """Sorted integers as (first, last) of each run of consecutive values."""
     start = previous = None
     for value in values:
         if start is None:

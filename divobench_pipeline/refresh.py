@@ -20,7 +20,7 @@ from divobench_pipeline.participants import load_registry
 from divobench_pipeline.partitions import participant_partitions, partition_range_tags
 from divobench_pipeline.planning import RefreshPlan, month_ranges, plan_refresh, staging_ranges
 from divobench_pipeline.resources.cbs import CbsResource
-from divobench_pipeline.resources.warehouse import open_warehouse
+from divobench_pipeline.resources.warehouse import read_warehouse
 from divobench_pipeline.runs import fail_dead_runs, process_tags
 from divobench_pipeline.sensors.uploads import inbox_listing
 
@@ -53,23 +53,15 @@ class RefreshOutcome:
 
 def current_plan(home: DivobenchHome) -> RefreshPlan:
     registry = load_registry(home.participants_file)
-    con = open_warehouse(str(home.warehouse), read_only=True) if home.warehouse.exists() else None
-    try:
+    with read_warehouse(home.warehouse) as con:
         return plan_refresh(home, registry, con)
-    finally:
-        if con is not None:
-            con.close()
 
 
 def current_cbs_years(home: DivobenchHome) -> list[int]:
     """Years of uploaded months whose CBS indeling and inwoners the warehouse lacks."""
     registry = load_registry(home.participants_file)
-    con = open_warehouse(str(home.warehouse), read_only=True) if home.warehouse.exists() else None
-    try:
+    with read_warehouse(home.warehouse) as con:
         return cbs_years_needed(home, registry, con, CbsResource.for_home(home))
-    finally:
-        if con is not None:
-            con.close()
 
 
 def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> RefreshOutcome:
@@ -107,10 +99,5 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
 
 
 def status_due(home: DivobenchHome) -> bool:
-    if not home.warehouse.exists():
-        return False
-    con = open_warehouse(str(home.warehouse), read_only=True)
-    try:
+    with read_warehouse(home.warehouse) as con:
         return status_is_stale(con, dt.date.today())
-    finally:
-        con.close()

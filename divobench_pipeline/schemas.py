@@ -210,6 +210,8 @@ GEMEENTE_KENMERK = Table(
 CBS_TABLES: tuple[Table, ...] = (GEMEENTE_INDELING, GEMEENTE_GROEP, GEMEENTE_KENMERK)
 
 STAGED_TABLES: tuple[Table, ...] = (BUS_UITKERING, BUS_PERSOON, BUS_VERMINDERING, BUS_INKOMSTEN, BUS_SIGNALERING)
+STAGED_TABLE_OF_LEVEL: dict[str, Table] = {"uitkering": BUS_UITKERING, "persoon": BUS_PERSOON,
+                                           "vermindering": BUS_VERMINDERING, "inkomsten": BUS_INKOMSTEN}
 
 COMPARISON_GROUP_TYPES = (*GROUP_TYPES, "samenwerkingsverband", "selectie", "vergelijkbaar")
 _UNIT_LEVEL = Column("unit_level", "VARCHAR", False, (pa.Check.isin(["gemeente", "participant"]),),

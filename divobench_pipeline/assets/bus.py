@@ -11,7 +11,7 @@ from divobench_pipeline.bus.layout import KENMERKEN
 from divobench_pipeline.participants import Registry
 from divobench_pipeline.partitions import month_participant_partitions, split_month_participant_key
 from divobench_pipeline.resources import DivobenchHomeResource, WarehouseResource
-from divobench_pipeline.schemas import BUS_UPLOAD_IN_FORCE, STAGED_TABLES
+from divobench_pipeline.schemas import BUS_UPLOAD_IN_FORCE, STAGED_TABLE_OF_LEVEL, STAGED_TABLES
 from divobench_pipeline.uploads.intake import REJECTED, Receipt, receive_waiting, uploads_in_force
 
 REQUIRED_COLUMNS = {"bus_uitkering": ("statistiekcode",),
@@ -169,10 +169,9 @@ def _create_wanted(con: duckdb.DuckDBPyConnection, keys: list[list]) -> None:
 
 def _completeness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per staged kenmerk column: how many records leave it empty (absent, empty or onbekend)."""
-    tables = {"uitkering": "bus_uitkering", "persoon": "bus_persoon", "vermindering": "bus_vermindering",
-              "inkomsten": "bus_inkomsten"}
     rows = []
-    for level, table in tables.items():
+    for level, staged in STAGED_TABLE_OF_LEVEL.items():
+        table = staged.name
         kenmerken = [k for k in KENMERKEN if k.level == level]
         selects = ", ".join(f"count(*) FILTER (WHERE {k.column} IS NULL)" for k in kenmerken)
         counts = con.execute(f"""SELECT count(*), {selects} FROM {table} t JOIN wanted w

@@ -75,21 +75,18 @@ class CbsClient:
 
     def table(self, table_id: str, *, filters: str | None = None) -> CbsTable:
         """The table, downloaded if CBS has a newer version than the cache (online), else from the cache."""
-        cached = self.cached(table_id)
         if not self.online:
-            if cached is not None:
-                return self.cached(table_id, "offline modus")
-            return self._seed_from_extract(table_id, "offline modus")
+            return self.cached(table_id, "offline modus") or self._seed_from_extract(table_id, "offline modus")
         try:
             remote = self.remote_modified(table_id)
-            if cached is not None and cached.modified == remote:
-                return self.cached(table_id, f"actueel, Modified {remote[:10]}")
+            if self.cached_modified(table_id) == remote:
+                cached = self.cached(table_id, f"actueel, Modified {remote[:10]}")
+                if cached is not None:
+                    return cached
             return self._download(table_id, filters)
         except (requests.RequestException, OSError, ValueError, KeyError) as exc:
             reason = f"download mislukt: {type(exc).__name__}"
-            if cached is not None:
-                return self.cached(table_id, f"{reason}, geen netwerk")
-            return self._seed_from_extract(table_id, reason)
+            return self.cached(table_id, f"{reason}, geen netwerk") or self._seed_from_extract(table_id, reason)
 
     def remote_modified(self, table_id: str) -> str:
         """The Modified date of the table's current version at CBS (one request for TableInfos)."""
@@ -99,6 +96,13 @@ class CbsClient:
         if not info or "Modified" not in info:
             raise ValueError(f"CBS table {table_id} has no TableInfos")
         return info["Modified"]
+
+    def cached_modified(self, table_id: str) -> str | None:
+        """The Modified date of the cached version of a table (read from its ``bron.json`` only), if any."""
+        try:
+            return json.loads((self.cache_root / table_id / "bron.json").read_text(encoding="utf-8"))["modified"]
+        except (OSError, ValueError, KeyError):
+            return None
 
     def cached(self, table_id: str, reason: str = "") -> CbsTable | None:
         """The cached table, if a complete one is there; ``bron`` says when and how it came and ``reason``."""

@@ -11,8 +11,8 @@ from divobench_pipeline.cbs.store import missing_years
 from divobench_pipeline.cbs.tables import FIRST_YEAR, LAST_YEAR, gebieden_tabel
 from divobench_pipeline.home import DivobenchHome
 from divobench_pipeline.participants import Registry
-from divobench_pipeline.planning import accepted_uploads
-from divobench_pipeline.resources.cbs import CbsResource
+from divobench_pipeline.planning import accepted_uploads, contiguous_runs
+from divobench_pipeline.resources.cbs import OFFLINE, CbsResource
 
 
 def cbs_years_needed(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyConnection | None,
@@ -21,7 +21,7 @@ def cbs_years_needed(home: DivobenchHome, registry: Registry, con: duckdb.DuckDB
     months = [month for month, _ in accepted_uploads(home, registry)
               if FIRST_YEAR <= month.year <= LAST_YEAR]
     years = missing_years(con, months)
-    if cbs.mode == "offline":
+    if cbs.mode == OFFLINE:
         cache = Path(cbs.cache_dir)
         years = [y for y in years if extract_dir(gebieden_tabel(y)) or (cache / gebieden_tabel(y)).is_dir()]
     return years
@@ -29,10 +29,4 @@ def cbs_years_needed(home: DivobenchHome, registry: Registry, con: duckdb.DuckDB
 
 def year_ranges(years: list[int]) -> list[tuple[str, str]]:
     """Consecutive years as (first, last) partition keys of the yearly CBS assets."""
-    ranges: list[list[int]] = []
-    for year in sorted(years):
-        if ranges and ranges[-1][1] == year - 1:
-            ranges[-1][1] = year
-        else:
-            ranges.append([year, year])
-    return [(str(first), str(last)) for first, last in ranges]
+    return [(str(first), str(last)) for first, last in contiguous_runs(sorted(set(years)))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -30,6 +31,19 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+@contextmanager
+def read_warehouse(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A read-only connection to the warehouse (waiting while a writer holds it), or None while there is none."""
+    if not Path(path).exists():
+        yield None
+        return
+    con = open_warehouse(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def open_warehouse(path: str, *, read_only: bool = False, lock_wait_seconds: float = 120.0

@@ -25,9 +25,7 @@ def changed_tables(client: CbsClient, years: list[int]) -> dict[str, tuple[str, 
     changed = {}
     for table, fed in feeds.items():
         remote = client.remote_modified(table)
-        cached = client.cache_root / table / "bron.json"
-        known = json.loads(cached.read_text(encoding="utf-8"))["modified"] if cached.exists() else None
-        if remote != known:
+        if remote != client.cached_modified(table):
             changed[table] = (remote, fed)
     return changed
 
