@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from national_month import measure_phase
+from national_month import measure_phase, report_phase
 
 from divobench_pipeline.planning import shift_month
 
@@ -122,9 +120,7 @@ def main() -> None:
         os.environ["DIVOBENCH_HOME"] = str(args.home)
         os.environ.pop("DAGSTER_HOME", None)
         name, *rest = args.phase
-        result = phase_build(args.home) if name == "build" else phase_run(args.home, *rest)
-        result["own_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(json.dumps(result))
+        report_phase(phase_build(args.home) if name == "build" else phase_run(args.home, *rest))
         return
 
     home = args.keep or Path(tempfile.mkdtemp(prefix="divobench-backfill-"))

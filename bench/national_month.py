@@ -98,6 +98,12 @@ def run_phase(name: str, home: Path, *extra: str) -> dict:
     return measure_phase(__file__, "--phase", name, "--home", str(home), *extra)
 
 
+def report_phase(result: dict) -> None:
+    """The child side of ``measure_phase``: the phase's result and its own peak memory, as the last line."""
+    result["own_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(result))
+
+
 def measure_phase(script: str, *args: str) -> dict:
     """Run ``script`` with ``args`` in its own process, sampling the memory of its process tree every 50 ms.
 
@@ -129,10 +135,8 @@ def main() -> None:
 
     if args.phase:
         os.environ["DIVOBENCH_HOME"] = str(args.home)
-        result = PHASES[args.phase](args.home, args.scale) if args.phase == "generate" else \
-            PHASES[args.phase](args.home)
-        result["own_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(json.dumps(result))
+        report_phase(PHASES[args.phase](args.home, args.scale) if args.phase == "generate" else
+                     PHASES[args.phase](args.home))
         return
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="divobench-bench-"))
