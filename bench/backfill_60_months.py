@@ -23,16 +23,16 @@ from pathlib import Path
 
 from national_month import measure_phase, report_phase
 
-from divobench_pipeline.planning import shift_month
+from divobench_pipeline.orchestration.planning import shift_month
 
 FIRST = dt.date(2021, 1, 1)
 MONTHS = 60
 
 
 def phase_build(home: Path) -> dict:
+    from divobench_pipeline.core.participants import write_registry
+    from divobench_pipeline.core.warehouse import open_warehouse
     from divobench_pipeline.demo.generator import load_inwoners
-    from divobench_pipeline.participants import write_registry
-    from divobench_pipeline.resources.warehouse import open_warehouse
 
     inwoners = load_inwoners()
     write_registry(home / "participants.yaml", [
@@ -94,10 +94,11 @@ def phase_build(home: Path) -> dict:
 
 
 def phase_run(home: Path, first: str, last: str) -> dict:
+    from divobench_pipeline.core.home import DivobenchHome
     from divobench_pipeline.definitions import load_defs
-    from divobench_pipeline.home import DivobenchHome, dagster_instance
-    from divobench_pipeline.partitions import partition_range_tags
-    from divobench_pipeline.refresh import QUIET
+    from divobench_pipeline.orchestration.instance import dagster_instance
+    from divobench_pipeline.orchestration.partitions import partition_range_tags
+    from divobench_pipeline.orchestration.refresh import QUIET
 
     divobench_home = DivobenchHome(home).prepare()
     started = time.perf_counter()

@@ -27,8 +27,8 @@ MONTH = dt.date(2026, 9, 1)
 
 
 def phase_generate(home: Path, scale: float) -> dict:
+    from divobench_pipeline.core.participants import write_registry
     from divobench_pipeline.demo.generator import UploadSpec, generate_uploads, load_inwoners
-    from divobench_pipeline.participants import write_registry
 
     inwoners = load_inwoners()
     write_registry(home / "participants.yaml", [
@@ -60,8 +60,8 @@ def phase_bare_parse(home: Path) -> dict:
 
 
 def phase_pipeline(home: Path) -> dict:
-    from divobench_pipeline.home import DivobenchHome
-    from divobench_pipeline.refresh import refresh
+    from divobench_pipeline.core.home import DivobenchHome
+    from divobench_pipeline.orchestration.refresh import refresh
 
     for path in sorted((home / "generated").rglob("*.xml")):
         target = home / "inbox" / path.parent.name / path.name

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from divobench_pipeline.comparisons.exports import number as _number
-from divobench_pipeline.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
-from divobench_pipeline.indicators.registry import INDICATORS
-from divobench_pipeline.participants import RegistryError, load_registry
+from divobench_pipeline.core.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
+from divobench_pipeline.core.participants import RegistryError, load_registry
+from divobench_pipeline.defs.comparisons.exports import number as _number
+from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 
 
 class UserError(Exception):
@@ -106,7 +106,7 @@ def _home() -> DivobenchHome:
 
 
 def cmd_upload(args) -> int:
-    from divobench_pipeline.uploads.intake import REJECTED, receive_upload
+    from divobench_pipeline.defs.bus_uploads.intake import REJECTED, receive_upload
 
     home = _home()
     registry = load_registry(home.participants_file)
@@ -141,7 +141,7 @@ def cmd_upload(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from divobench_pipeline.refresh import refresh
+    from divobench_pipeline.orchestration.refresh import refresh
 
     outcome = refresh(_home())
     for line in outcome.summary():
@@ -150,11 +150,11 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from divobench_pipeline.cbs.summary import gemeente_overview
-    from divobench_pipeline.comparisons.exports import write_comparison_csv, write_public_csv
+    from divobench_pipeline.core.warehouse import open_warehouse
+    from divobench_pipeline.defs.cbs.resources import MODE_ENV, OFFLINE
+    from divobench_pipeline.defs.cbs.summary import gemeente_overview
+    from divobench_pipeline.defs.comparisons.exports import write_comparison_csv, write_public_csv
     from divobench_pipeline.demo.setup import create_demo, demo_months
-    from divobench_pipeline.resources.cbs import MODE_ENV, OFFLINE
-    from divobench_pipeline.resources.warehouse import open_warehouse
 
     os.environ.setdefault(MODE_ENV, OFFLINE)
     home = _home()
@@ -199,7 +199,7 @@ def cmd_export_indicators(args) -> int:
 
 
 def cmd_export_comparison(args) -> int:
-    from divobench_pipeline.comparisons.exports import write_comparison_csv
+    from divobench_pipeline.defs.comparisons.exports import write_comparison_csv
 
     home = _home()
     registry = load_registry(home.participants_file)
@@ -211,7 +211,7 @@ def cmd_export_comparison(args) -> int:
 
 
 def cmd_export_public(args) -> int:
-    from divobench_pipeline.comparisons.exports import write_public_csv
+    from divobench_pipeline.defs.comparisons.exports import write_public_csv
 
     home = _home()
     registry = load_registry(home.participants_file)
@@ -222,7 +222,7 @@ def cmd_export_public(args) -> int:
 
 @contextmanager
 def _read_warehouse(home: DivobenchHome):
-    from divobench_pipeline.resources.warehouse import has_table, open_warehouse
+    from divobench_pipeline.core.warehouse import has_table, open_warehouse
 
     if not home.warehouse.exists():
         raise UserError(f"there is no warehouse in {home.root} yet: run 'divobench refresh' or 'divobench demo'.")
@@ -240,7 +240,7 @@ def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = N
     """indicator,level,unit,month,numerator,denominator,value (interfaces.md); with ``lineage`` also
     upload_sha256 (the uploads the value rests on, ';'-joined) and code_version; ``indeling``: gemeente rows
     restated in the indeling of 1 January of that year (docs/cbs.md)."""
-    from divobench_pipeline.resources.warehouse import open_warehouse
+    from divobench_pipeline.core.warehouse import open_warehouse
 
     if not home.warehouse.exists():
         raise UserError(f"there is no warehouse in {home.root} yet: run 'divobench refresh' or 'divobench demo'.")
@@ -275,7 +275,7 @@ def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = N
     finally:
         con.close()
     if indeling is not None:
-        from divobench_pipeline.cbs.herindeling import restate_rows
+        from divobench_pipeline.defs.cbs.herindeling import restate_rows
 
         rows = restate_rows(rows, dt.date(indeling, 1, 1))
     writer = csv.writer(out, lineterminator="\n")
@@ -286,7 +286,7 @@ def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = N
 
 
 def cmd_status(args) -> int:
-    from divobench_pipeline.freshness import print_status
+    from divobench_pipeline.defs.aanleverstatus.freshness import print_status
 
     home = _home()
     print_status(home, load_registry(home.participants_file), month=args.month, out=sys.stdout)

@@ -1,30 +1,31 @@
-"""The Dagster code location: ``load_defs`` builds every asset, check, job, sensor and resource."""
+"""The Dagster code location: every domain's definitions under ``defs/``, bound to one data directory."""
 
 from __future__ import annotations
 
+import importlib
+
 import dagster as dg
 
-from divobench_pipeline.assets import ASSETS
-from divobench_pipeline.home import DivobenchHome
-from divobench_pipeline.jobs import JOBS
-from divobench_pipeline.resources import DivobenchHomeResource, WarehouseResource
-from divobench_pipeline.resources.cbs import CbsResource
-from divobench_pipeline.sensors import SENSORS
+from divobench_pipeline.core.home import DivobenchHome
+from divobench_pipeline.defs import DOMAINS
+from divobench_pipeline.defs.cbs.resources import CbsResource
+from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource
+
+
+def domain_definitions() -> list[dg.Definitions]:
+    """``defs`` of each domain folder, in the order of ``DOMAINS``."""
+    return [importlib.import_module(f"divobench_pipeline.defs.{name}.definitions").defs for name in DOMAINS]
 
 
 def load_defs(home: DivobenchHome | None = None) -> dg.Definitions:
     """Definitions bound to one data directory (``$DIVOBENCH_HOME`` unless given)."""
     home = (home or DivobenchHome.from_env()).prepare()
-    return dg.Definitions(
-        assets=ASSETS,
-        jobs=JOBS,
-        sensors=SENSORS,
-        resources={
-            "divobench_home": DivobenchHomeResource(root=str(home.root)),
-            "warehouse": WarehouseResource(path=str(home.warehouse)),
-            "cbs": CbsResource.for_home(home),
-        },
-    )
+    resources = dg.Definitions(resources={
+        "divobench_home": DivobenchHomeResource(root=str(home.root)),
+        "warehouse": WarehouseResource(path=str(home.warehouse)),
+        "cbs": CbsResource.for_home(home),
+    })
+    return dg.Definitions.merge(*domain_definitions(), resources)
 
 
 defs = load_defs()

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from divobench_pipeline.bus.layout import GROUP_ELEMENTS, by_element, kenmerken_of
-from divobench_pipeline.bus.parser import bsn_valid
+from divobench_pipeline.defs.bus_uploads.layout import GROUP_ELEMENTS, by_element, kenmerken_of
+from divobench_pipeline.defs.bus_uploads.parser import bsn_valid
 
 # BSNs from the 999xxxxxx test range that pass the 11-proef.
 BSN_AANVRAGER = "999990019"

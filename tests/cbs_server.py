@@ -13,7 +13,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-EXTRACTS = Path(__file__).resolve().parents[1] / "divobench_pipeline" / "cbs" / "extracts"
+EXTRACTS = Path(__file__).resolve().parents[1] / "divobench_pipeline" / "defs" / "cbs" / "extracts"
 PAGE_SIZE = 100
 
 

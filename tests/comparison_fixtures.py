@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from divobench_pipeline.core.warehouse import open_warehouse
 from divobench_pipeline.definitions import load_defs
-from divobench_pipeline.home import dagster_instance
-from divobench_pipeline.partitions import partition_range_tags
-from divobench_pipeline.resources.warehouse import open_warehouse
+from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.partitions import partition_range_tags
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

@@ -10,7 +10,7 @@ import pytest
 # Importing the code location prepares a data directory: never let that be the checkout's.
 os.environ.setdefault("DIVOBENCH_HOME", tempfile.mkdtemp(prefix="divobench-import-"))
 
-from divobench_pipeline.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome  # noqa: E402
+from divobench_pipeline.core.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome  # noqa: E402
 
 
 @pytest.fixture

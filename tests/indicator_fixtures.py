@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from divobench_pipeline.schemas import BUS_INKOMSTEN, BUS_PERSOON, BUS_UITKERING, TABLES
+from divobench_pipeline.core.schemas import BUS_INKOMSTEN, BUS_PERSOON, BUS_UITKERING, TABLES
 
 JUNE = dt.date(2024, 6, 1)
 MAY = dt.date(2024, 5, 1)

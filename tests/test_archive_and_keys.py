@@ -4,9 +4,9 @@ import stat
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from divobench_pipeline.home import PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
-from divobench_pipeline.uploads.archive import CHUNK, UploadArchive, sha256_of
-from divobench_pipeline.uploads.pseudonym import bsn_pseudonymiser
+from divobench_pipeline.core.archive import CHUNK, UploadArchive, sha256_of
+from divobench_pipeline.core.home import PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
+from divobench_pipeline.core.pseudonym import bsn_pseudonymiser
 
 
 def test_keys_are_created_once_owner_only_and_announced(tmp_path, monkeypatch, capsys):

@@ -7,11 +7,11 @@ import datetime as dt
 import dagster as dg
 from comparison_fixtures import Counts, query, run_job, stage
 
-from divobench_pipeline.home import dagster_instance
-from divobench_pipeline.indicators import compute, registry
-from divobench_pipeline.indicators.registry import Indicator
-from divobench_pipeline.participants import write_registry
-from divobench_pipeline.planning import shift_month
+from divobench_pipeline.core.participants import write_registry
+from divobench_pipeline.defs.wi_indicators import compute, registry
+from divobench_pipeline.defs.wi_indicators.registry import Indicator
+from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.planning import shift_month
 
 FIRST = dt.date(2023, 1, 1)
 MONTHS = [shift_month(FIRST, k) for k in range(24)]

@@ -27,10 +27,10 @@ from bus_builders import (
 )
 from lxml import etree
 
-from divobench_pipeline import schemas
-from divobench_pipeline.bus import parser
-from divobench_pipeline.bus.layout import GROUP_ELEMENTS, kenmerken_of
-from divobench_pipeline.bus.parser import (
+from divobench_pipeline.core import schemas
+from divobench_pipeline.defs.bus_uploads import parser
+from divobench_pipeline.defs.bus_uploads.layout import GROUP_ELEMENTS, kenmerken_of
+from divobench_pipeline.defs.bus_uploads.parser import (
     DEFAULT_MAX_BYTES,
     HIDDEN,
     ParsedUpload,
@@ -41,7 +41,7 @@ from divobench_pipeline.bus.parser import (
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bus"
 EXAMPLE = FIXTURES / "bus_voorbeeld.xml"
-XSD = Path(__file__).parents[1] / "divobench_pipeline" / "bus" / "bus.xsd"
+XSD = Path(__file__).parents[1] / "divobench_pipeline" / "defs" / "bus_uploads" / "bus.xsd"
 TODAY = date(2026, 11, 23)
 SHA = "0" * 64
 

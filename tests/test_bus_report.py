@@ -12,8 +12,8 @@ import pytest
 from bus_builders import BSN_FAILING, BSN_OTHER, BSN_PARTNER, TEST_BSNS, bus_document, levering, persoon, uitkering
 from lxml import html
 
-from divobench_pipeline.bus.parser import ParsedUpload, UploadRejected, parse_bus_upload
-from divobench_pipeline.bus.report import render_upload_report
+from divobench_pipeline.defs.bus_uploads.parser import ParsedUpload, UploadRejected, parse_bus_upload
+from divobench_pipeline.defs.bus_uploads.report import render_upload_report
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "bus" / "bus_voorbeeld.xml"
 SHA = "3f5a9c0e1d2b" + "a" * 52

@@ -11,11 +11,11 @@ import pytest
 from cbs_server import CbsServer
 
 from divobench_pipeline.definitions import load_defs
-from divobench_pipeline.home import dagster_instance
-from divobench_pipeline.partitions import partition_range_tags
-from divobench_pipeline.refresh import QUIET
-from divobench_pipeline.resources.cbs import CATALOG_ENV, HTTPS_ENV, MODE_ENV
-from divobench_pipeline.sensors.cbs import cbs_version_sensor
+from divobench_pipeline.defs.cbs.resources import CATALOG_ENV, HTTPS_ENV, MODE_ENV
+from divobench_pipeline.defs.cbs.sensors import cbs_version_sensor
+from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.partitions import partition_range_tags
+from divobench_pipeline.orchestration.refresh import QUIET
 
 
 @pytest.fixture

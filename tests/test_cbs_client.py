@@ -7,9 +7,9 @@ import json
 import pytest
 from cbs_server import PAGE_SIZE, CbsServer
 
-from divobench_pipeline.cbs import parse
-from divobench_pipeline.cbs.client import CACHE, DOWNLOAD, EXTRACT, CbsClient
-from divobench_pipeline.cbs.tables import BEVOLKING, FILTERS, gebieden_tabel
+from divobench_pipeline.defs.cbs import parse
+from divobench_pipeline.defs.cbs.client import CACHE, DOWNLOAD, EXTRACT, CbsClient
+from divobench_pipeline.defs.cbs.tables import BEVOLKING, FILTERS, gebieden_tabel
 
 
 @pytest.fixture

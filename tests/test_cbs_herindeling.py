@@ -8,8 +8,8 @@ import random
 import pandas as pd
 import pytest
 
-from divobench_pipeline.cbs import herindeling, parse
-from divobench_pipeline.cbs.client import CbsClient, CbsTable
+from divobench_pipeline.defs.cbs import herindeling, parse
+from divobench_pipeline.defs.cbs.client import CbsClient, CbsTable
 
 NOW = dt.date(2026, 1, 1)
 DEC_2020, JAN_2021 = pd.Timestamp("2020-12-01"), pd.Timestamp("2021-01-01")

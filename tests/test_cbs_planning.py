@@ -6,11 +6,11 @@ import datetime as dt
 
 import duckdb
 
-from divobench_pipeline.cbs.planning import year_ranges
-from divobench_pipeline.cbs.store import missing_years
-from divobench_pipeline.participants import Participant, Registry
-from divobench_pipeline.planning import indicator_fingerprints
-from divobench_pipeline.schemas import TABLES
+from divobench_pipeline.core.participants import Participant, Registry
+from divobench_pipeline.core.schemas import TABLES
+from divobench_pipeline.defs.cbs.planning import year_ranges
+from divobench_pipeline.defs.cbs.store import missing_years
+from divobench_pipeline.orchestration.planning import indicator_fingerprints
 
 
 def test_a_change_in_a_years_inwoners_changes_only_that_years_months(tmp_path):

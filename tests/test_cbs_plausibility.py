@@ -9,12 +9,12 @@ import dagster as dg
 import duckdb
 import pytest
 
+from divobench_pipeline.core.participants import write_registry
 from divobench_pipeline.definitions import load_defs
+from divobench_pipeline.defs.cbs.resources import MODE_ENV
 from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
-from divobench_pipeline.home import dagster_instance
-from divobench_pipeline.participants import write_registry
-from divobench_pipeline.refresh import QUIET, refresh
-from divobench_pipeline.resources.cbs import MODE_ENV
+from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.refresh import QUIET, refresh
 
 JUNE_2025 = dt.date(2025, 6, 1)
 

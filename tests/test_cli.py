@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bus_builders import levering, write_bus
 
-from divobench_pipeline.participants import write_registry
+from divobench_pipeline.core.participants import write_registry
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "bus" / "bus_voorbeeld.xml"
 HEADER = "indicator,level,unit,month,numerator,denominator,value"

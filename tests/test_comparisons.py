@@ -13,12 +13,12 @@ import dagster as dg
 import pytest
 from comparison_fixtures import Counts, cbs_groups, query, run_job, stage, upload_sha
 
-from divobench_pipeline.home import dagster_instance
-from divobench_pipeline.participants import load_registry, write_registry
-from divobench_pipeline.partitions import deadline
-from divobench_pipeline.planning import indicator_fingerprints
-from divobench_pipeline.resources.warehouse import open_warehouse
-from divobench_pipeline.sensors.group_status import group_deadline_sensor
+from divobench_pipeline.core.participants import load_registry, write_registry
+from divobench_pipeline.core.warehouse import open_warehouse
+from divobench_pipeline.defs.comparisons.sensors import group_deadline_sensor
+from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.partitions import deadline
+from divobench_pipeline.orchestration.planning import indicator_fingerprints
 
 JUNE = dt.date(2024, 6, 1)
 GEMEENTEN = [*(f"GM000{k}" for k in range(1, 9)), *(f"GM003{k}" for k in range(1, 7))]

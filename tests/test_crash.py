@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from processes import clean_env, divobench, wait_for
 
+from divobench_pipeline.core.participants import write_registry
 from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
-from divobench_pipeline.participants import write_registry
 
 MONTH = dt.date(2026, 9, 1)
 TABLES = ("bus_uitkering", "bus_persoon", "bus_inkomsten", "bus_signalering", "bus_upload_in_force")

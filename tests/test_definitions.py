@@ -2,9 +2,9 @@
 
 import dagster as dg
 
+from divobench_pipeline.core.schemas import STAGED_TABLES
 from divobench_pipeline.definitions import load_defs
-from divobench_pipeline.home import dagster_instance
-from divobench_pipeline.schemas import STAGED_TABLES
+from divobench_pipeline.orchestration.instance import dagster_instance
 
 CBS_ASSET_NAMES = ("cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand", "gemeente_versies")
 

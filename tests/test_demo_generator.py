@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from divobench_pipeline.bus.layout import KENMERKEN
+from divobench_pipeline.defs.bus_uploads.layout import KENMERKEN
 from divobench_pipeline.demo.generator import GeneratedUpload, UploadSpec, generate_uploads, load_inwoners
 
-XSD = Path(__file__).resolve().parents[1] / "divobench_pipeline" / "bus" / "bus.xsd"
+XSD = Path(__file__).resolve().parents[1] / "divobench_pipeline" / "defs" / "bus_uploads" / "bus.xsd"
 MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)]
 SPECS = [UploadSpec("GM0637", ("GM0637",)), UploadSpec("SV-TEST", ("GM0534", "GM0553"))]
 BY_ELEMENT = {k.element: k for k in KENMERKEN}

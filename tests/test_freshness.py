@@ -13,7 +13,9 @@ import pytest
 from bus_builders import levering, write_bus
 from test_pipeline import PARTICIPANTS, drop, query
 
-from divobench_pipeline.freshness import (
+from divobench_pipeline.core.participants import write_registry
+from divobench_pipeline.core.warehouse import open_warehouse
+from divobench_pipeline.defs.aanleverstatus.freshness import (
     ONTBREEKT,
     OP_TIJD,
     TE_LAAT,
@@ -24,11 +26,9 @@ from divobench_pipeline.freshness import (
     upload_status,
     window,
 )
-from divobench_pipeline.home import dagster_instance
-from divobench_pipeline.participants import write_registry
-from divobench_pipeline.refresh import refresh
-from divobench_pipeline.resources.warehouse import open_warehouse
-from divobench_pipeline.uploads.intake import Receipt
+from divobench_pipeline.defs.bus_uploads.intake import Receipt
+from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.refresh import refresh
 
 AS_OF = dt.date(2026, 11, 29)
 MONTHS = [dt.date(2026, m, 1) for m in range(4, 11)]  # April .. October 2026

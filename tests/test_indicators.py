@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from indicator_fixtures import INWONERS, JUNE, MAY, PARTICIPANTS, YEAR_BEFORE, create_warehouse, staged_rows
 
-from divobench_pipeline.indicators.compute import compute_indicators, flow_reconciliation
-from divobench_pipeline.indicators.registry import INDICATORS, UNITS_OF_MEASURE, Indicator, indicator
-from divobench_pipeline.schemas import INDICATOR_VALUE
+from divobench_pipeline.core.schemas import INDICATOR_VALUE
+from divobench_pipeline.defs.wi_indicators.compute import compute_indicators, flow_reconciliation
+from divobench_pipeline.defs.wi_indicators.registry import INDICATORS, UNITS_OF_MEASURE, Indicator, indicator
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
 

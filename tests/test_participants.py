@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from divobench_pipeline.participants import RegistryError, load_registry
+from divobench_pipeline.core.participants import RegistryError, load_registry
 
 VALID = """\
 participants:

@@ -11,12 +11,12 @@ import duckdb
 import pytest
 from bus_builders import levering, persoon, uitkering, write_bus
 
+from divobench_pipeline.core.participants import write_registry
 from divobench_pipeline.definitions import load_defs
-from divobench_pipeline.home import dagster_instance
-from divobench_pipeline.participants import write_registry
-from divobench_pipeline.refresh import refresh
-from divobench_pipeline.sensors.uploads import bus_upload_sensor
-from divobench_pipeline.uploads.intake import read_receipts
+from divobench_pipeline.defs.bus_uploads.intake import read_receipts
+from divobench_pipeline.defs.bus_uploads.sensors import bus_upload_sensor
+from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.refresh import refresh
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "bus" / "bus_voorbeeld.xml"
 SEPTEMBER = dt.date(2026, 9, 1)
@@ -206,7 +206,7 @@ def test_the_sensor_waits_while_a_pipeline_run_is_under_way_and_skips_a_broken_r
 def test_an_intake_that_crashes_halfway_loses_nothing_and_the_next_refresh_finishes(registered, tmp_path,
                                                                                       monkeypatch):
     home = registered
-    import divobench_pipeline.uploads.intake as intake
+    import divobench_pipeline.defs.bus_uploads.intake as intake
 
     real_parse = intake.parse_bus_upload
 

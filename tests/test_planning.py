@@ -2,9 +2,9 @@
 
 import datetime as dt
 
-from divobench_pipeline import planning
-from divobench_pipeline.participants import Participant, Registry
-from divobench_pipeline.planning import indicator_fingerprints, month_ranges, shift_month, staging_ranges
+from divobench_pipeline.core.participants import Participant, Registry
+from divobench_pipeline.orchestration import planning
+from divobench_pipeline.orchestration.planning import indicator_fingerprints, month_ranges, shift_month, staging_ranges
 
 ORDER = ["GM0001", "GM0002", "GM0003", "SV-X"]
 REGISTRY = Registry(tuple(Participant(pid, pid, (f"GM9{i:03d}",), ("wi_basis",)) for i, pid in enumerate(ORDER)))

@@ -16,8 +16,8 @@ import yaml
 from processes import free_port
 from test_pipeline import EXAMPLE, PARTICIPANTS, drop, query
 
-from divobench_pipeline.participants import write_registry
-from divobench_pipeline.refresh import refresh
+from divobench_pipeline.core.participants import write_registry
+from divobench_pipeline.orchestration.refresh import refresh
 
 DEPLOY_YAML = Path(__file__).parent.parent / "deploy" / "dagster.yaml"
 

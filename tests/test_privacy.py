@@ -9,9 +9,9 @@ import shutil
 import duckdb
 from bus_builders import BSN_FAILING, levering, persoon, uitkering, write_bus
 
+from divobench_pipeline.core.participants import write_registry
 from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
-from divobench_pipeline.participants import write_registry
-from divobench_pipeline.refresh import refresh
+from divobench_pipeline.orchestration.refresh import refresh
 
 BSN_ELEMENT = re.compile(rb"<Burgerservicenummer>\s*(\d+)\s*</Burgerservicenummer>")
 

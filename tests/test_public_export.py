@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 from test_comparisons import MEMBERS, UNIT_COUNTS, cli, dataset  # noqa: F401 - the dataset fixture
 
-from divobench_pipeline.indicators.registry import INDICATORS
+from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 
 COUNT_FIELD = {"wi.bestand.pw": "bestand", "wi.uitstroom.pw": "uitstroom", "wi.uitstroom_werk.pw": "werk"}
 

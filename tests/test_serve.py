@@ -10,9 +10,9 @@ import duckdb
 import pytest
 from processes import serving, wait_for
 
+from divobench_pipeline.core.participants import write_registry
+from divobench_pipeline.defs.bus_uploads.intake import PARALLEL_FROM_FILES
 from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
-from divobench_pipeline.participants import write_registry
-from divobench_pipeline.uploads.intake import PARALLEL_FROM_FILES
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "bus" / "bus_voorbeeld.xml"
 PIPELINE_TIMEOUT = 300

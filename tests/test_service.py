@@ -17,8 +17,8 @@ import duckdb
 import pytest
 from processes import clean_env, serving, wait_for
 
+from divobench_pipeline.core.participants import write_registry
 from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
-from divobench_pipeline.participants import write_registry
 
 GEMEENTEN = {"GM0014": "Groningen", "GM0034": "Almere", "GM0153": "Enschede", "GM0193": "Zwolle",
              "GM0200": "Apeldoorn", "GM0202": "Arnhem", "GM0268": "Nijmegen", "GM0344": "Utrecht",

@@ -23,7 +23,7 @@ from lxml import etree
 from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
 from divobench_pipeline.demo.setup import DEMO_PARTICIPANTS
 
-OUT = Path(__file__).resolve().parents[1] / "divobench_pipeline" / "cbs" / "extracts"
+OUT = Path(__file__).resolve().parents[1] / "divobench_pipeline" / "defs" / "cbs" / "extracts"
 FEED = "https://opendata.cbs.nl/ODataFeed/odata"
 GEBIEDEN = {2020: "84721NED", 2021: "84929NED", 2024: "85755NED", 2025: "86059NED", 2026: "86247NED"}
 GEBIEDEN_MODIFIED = {2020: "2020-07-03T02:00:00", 2021: "2021-07-02T02:00:00", 2024: "2024-09-19T02:00:00",

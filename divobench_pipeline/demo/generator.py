@@ -26,7 +26,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from divobench_pipeline.bus.layout import GROUP_ELEMENTS, KENMERKEN, kenmerken_of
+from divobench_pipeline.defs.bus_uploads.layout import GROUP_ELEMENTS, KENMERKEN, kenmerken_of
 
 __all__ = ["GeneratedUpload", "UploadSpec", "generate_uploads", "load_inwoners"]
 

@@ -1,0 +1,74 @@
+"""The embedded DuckDB warehouse."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from divobench_pipeline.core.schemas import TABLES, Table
+
+
+@contextmanager
+def read_warehouse(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A read-only connection to the warehouse (waiting while a writer holds it), or None while there is none."""
+    if not Path(path).exists():
+        yield None
+        return
+    con = open_warehouse(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def open_warehouse(path: str, *, read_only: bool = False, lock_wait_seconds: float = 120.0
+                   ) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, creating its tables when writable, waiting while another process holds the lock."""
+    deadline = time.monotonic() + lock_wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    if not read_only:
+        for table in TABLES:
+            con.execute(table.ddl())
+    return con
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the warehouse has this table yet (a read-only connection to a new file has none)."""
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
+    return bool(found[0])
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
+    """Insert ``frame`` into ``table``, columns matched by name."""
+    con.register("new_rows", frame)
+    try:
+        con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM new_rows")
+    finally:
+        con.unregister("new_rows")
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, where: str,
+                 params: Sequence) -> int:
+    """Validate ``frame`` against the table's schema, then delete ``where`` and insert it, in one transaction."""
+    frame = table.pandera_schema().validate(frame[table.column_names].reset_index(drop=True))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table.name} WHERE {where}", list(params))
+        insert_rows(con, table, frame)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(frame)

@@ -1,0 +1,225 @@
+"""Receiving one upload: archive it, check it, pseudonymise it, report on it, accept or quarantine it.
+
+A receipt (JSON, one per upload received) records the verdict. The newest accepted receipt of a
+participant-month is the upload in force; a rejected upload never replaces it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from divobench_pipeline.core.archive import UploadArchive, sha256_of
+from divobench_pipeline.core.home import DivobenchHome
+from divobench_pipeline.core.participants import Registry
+from divobench_pipeline.core.pseudonym import bsn_pseudonymiser
+from divobench_pipeline.core.schemas import STAGED_TABLES
+from divobench_pipeline.defs.bus_uploads.parser import ParsedUpload, UploadRejected, parse_bus_upload
+from divobench_pipeline.defs.bus_uploads.report import render_upload_report
+
+PARALLEL_FROM_FILES = 8
+ACCEPTED = "accepted"
+ACCEPTED_WITH_SIGNALERINGEN = "accepted with signaleringen"
+REJECTED = "rejected"
+_CALLER_VALUES = {"month": "CAST(? AS DATE)", "participant_id": "CAST(? AS VARCHAR)",
+                  "upload_sha256": "CAST(? AS VARCHAR)"}
+STATUS_NL = {ACCEPTED: "geaccepteerd", ACCEPTED_WITH_SIGNALERINGEN: "geaccepteerd met signaleringen",
+             REJECTED: "afgewezen"}
+
+
+@dataclass
+class Receipt:
+    """What happened to one received upload."""
+
+    receipt_id: str
+    participant_id: str
+    sha256: str
+    original_filename: str
+    size: int
+    received_at: str
+    status: str
+    month: str | None = None
+    gemeenten: list[str] = field(default_factory=list)
+    n_uitkeringen: int = 0
+    n_personen: int = 0
+    n_signaleringen: int = 0
+    reasons: list[str] = field(default_factory=list)
+    report: str = ""
+    staging: str | None = None
+    replay: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        return self.status != REJECTED
+
+    @property
+    def month_date(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.month) if self.month else None
+
+
+def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str, source: Path, *,
+                   pseudonym_key: bytes, archive_key: bytes, today: dt.date | None = None,
+                   original_filename: str | None = None, remove_source: bool = True) -> Receipt:
+    """Take one file from the inbox (or the command line) through the door.
+
+    The file is archived before anything else, so nothing is lost even if checking it fails; the source is
+    removed only once a receipt has been written. The same content arriving again for a participant while
+    it is still that participant's newest upload for its month is a replay and changes nothing.
+    """
+    participant = registry[participant_id]
+    sha256 = sha256_of(source)
+    name = original_filename or source.name
+    UploadArchive(home.archive, archive_key).put(source, sha256)
+
+    replayed = _replayed_receipt(home, participant_id, sha256)
+    if replayed:
+        replayed.replay = True
+        _remove(source, remove_source)
+        return replayed
+
+    received = dt.datetime.now(dt.UTC)
+    receipt = Receipt(
+        receipt_id=f"{received:%Y%m%dT%H%M%S%fZ}_{sha256[:12]}", participant_id=participant_id, sha256=sha256,
+        original_filename=name, size=source.stat().st_size, received_at=received.isoformat(), status=REJECTED,
+    )
+    parsed: ParsedUpload | None = None
+    try:
+        parsed = parse_bus_upload(
+            source, pseudonymise=bsn_pseudonymiser(pseudonym_key),
+            allowed_gemeenten=participant.gemeenten, today=today or dt.date.today(),
+            max_bytes=home.max_upload_bytes)
+    except UploadRejected as rejection:
+        receipt.reasons = list(rejection.reasons)
+
+    if parsed is not None:
+        receipt.month = parsed.month.isoformat()
+        receipt.gemeenten = [lev["gemeentecode"] for lev in parsed.leveringen]
+        receipt.n_uitkeringen, receipt.n_personen = parsed.n_uitkeringen, parsed.n_personen
+        receipt.n_signaleringen = len(parsed.signaleringen)
+        receipt.status = ACCEPTED_WITH_SIGNALERINGEN if receipt.n_signaleringen else ACCEPTED
+        receipt.staging = str(_write_staging(home, receipt, parsed).relative_to(home.root))
+        report_dir = home.reports / "uploads" / participant_id / parsed.month.strftime("%Y-%m")
+    else:
+        report_dir = home.quarantine / participant_id / receipt.receipt_id
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    report_path = report_dir / (f"{receipt.receipt_id}.html" if parsed is not None else "rapport.html")
+    report_path.write_text(render_upload_report(
+        participant_id=participant_id, participant_name=participant.name, filename=name, sha256=sha256,
+        received_at=received, status=STATUS_NL[receipt.status], parsed=parsed, reasons=receipt.reasons,
+    ), encoding="utf-8")
+    receipt.report = str(report_path.relative_to(home.root))
+    if parsed is None:
+        _write_json(report_dir / "ontvangst.json", _public(receipt))
+    _write_json(home.receipts / participant_id / f"{receipt.receipt_id}.json", _public(receipt))
+    _remove(source, remove_source)
+    return receipt
+
+
+def receive_waiting(home: DivobenchHome, registry: Registry, waiting: list[tuple[str, Path]], *,
+                    pseudonym_key: bytes, archive_key: bytes) -> list[Receipt]:
+    """Receive files waiting in the inbox: each participant's in order, participants side by side.
+
+    A national month is hundreds of independent files, so with more than one core they are received by
+    worker processes (``DIVOBENCH_INTAKE_WORKERS``, default: the number of cores), largest participants first.
+    """
+    groups: dict[str, list[Path]] = {}
+    for participant_id, path in waiting:
+        groups.setdefault(participant_id, []).append(path)
+    workers = min(home.intake_workers, len(groups))
+    if workers <= 1 or len(waiting) < PARALLEL_FROM_FILES:
+        return [receive_upload(home, registry, pid, path, pseudonym_key=pseudonym_key, archive_key=archive_key)
+                for pid, path in waiting]
+    largest_first = sorted(groups.items(), key=lambda item: -sum(p.stat().st_size for p in item[1]))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_receive_participant_files, home, registry, pid, paths, pseudonym_key, archive_key)
+                   for pid, paths in largest_first]
+        return [receipt for future in futures for receipt in future.result()]
+
+
+def _receive_participant_files(home: DivobenchHome, registry: Registry, participant_id: str, paths: list[Path],
+                               pseudonym_key: bytes, archive_key: bytes) -> list[Receipt]:
+    return [receive_upload(home, registry, participant_id, path, pseudonym_key=pseudonym_key,
+                           archive_key=archive_key) for path in paths]
+
+
+def _write_staging(home: DivobenchHome, receipt: Receipt, parsed: ParsedUpload) -> Path:
+    """The parsed upload, pseudonymised, as one Parquet file per staged table that has rows."""
+    target = home.staging / receipt.participant_id / receipt.sha256
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    con = _scratch_connection()
+    for table in STAGED_TABLES:
+        frame = parsed.tables[table.name]
+        if frame.empty:
+            continue
+        con.register("frame", frame)
+        columns = ", ".join(f"{_CALLER_VALUES.get(c.name, f'CAST({c.name} AS {c.sql_type})')} AS {c.name}"
+                            for c in table.columns)
+        con.execute(f"COPY (SELECT {columns} FROM frame) TO '{partial / (table.name + '.parquet')}' "
+                    "(FORMAT parquet)", [parsed.month, receipt.participant_id, receipt.sha256])
+        con.unregister("frame")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(partial, target)
+    return target
+
+
+@cache
+def _scratch_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for writing Parquet; opening one costs more than writing a small upload."""
+    return duckdb.connect()
+
+
+def read_receipts(home: DivobenchHome, participant_id: str | None = None) -> list[Receipt]:
+    """Every receipt (of one participant), oldest first."""
+    folders = [home.receipts / participant_id] if participant_id else sorted(home.receipts.glob("*"))
+    receipts = [Receipt(**json.loads(path.read_text(encoding="utf-8")))
+                for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.json"))]
+    return sorted(receipts, key=lambda r: (r.receipt_id, r.participant_id))
+
+
+def uploads_in_force(home: DivobenchHome) -> dict[tuple[str, str], Receipt]:
+    """(month, participant) → the newest accepted upload for it."""
+    in_force: dict[tuple[str, str], Receipt] = {}
+    for receipt in read_receipts(home):
+        if receipt.accepted and receipt.month:
+            in_force[(receipt.month, receipt.participant_id)] = receipt
+    return in_force
+
+
+def _replayed_receipt(home: DivobenchHome, participant_id: str, sha256: str) -> Receipt | None:
+    receipts = read_receipts(home, participant_id)
+    for index, receipt in enumerate(receipts):
+        if receipt.sha256 == sha256:
+            later = receipts[index + 1:]
+            if not any(r.month == receipt.month and r.sha256 != sha256 for r in later):
+                return receipt
+    return None
+
+
+def _public(receipt: Receipt) -> dict:
+    data = asdict(receipt)
+    data.pop("replay")
+    return data
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _remove(source: Path, remove: bool) -> None:
+    if remove:
+        source.unlink(missing_ok=True)

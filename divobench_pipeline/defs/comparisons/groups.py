@@ -1,0 +1,194 @@
+"""Reference groups per month and their values: who is compared, pooled, median and number of units.
+
+A *unit* is what a group counts: a gemeente, or a samenwerkingsverband with reporting option 3 as one whole
+(its gemeenten never appear on their own). Group membership of month M follows the CBS groups of M's year
+(``gemeente_groep``), participants.yaml (samenwerkingsverbanden, named selections) and the vergelijkbare
+gemeenten of M's year. A group's value pools the units that have the indicator for M (docs/comparisons.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import duckdb
+import pandas as pd
+
+from divobench_pipeline.core.participants import Participant, Registry
+from divobench_pipeline.core.schemas import GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER, GROUP_VALUE
+from divobench_pipeline.core.warehouse import has_table, insert_rows
+from divobench_pipeline.defs.comparisons.similar import nearest_neighbours
+from divobench_pipeline.orchestration.partitions import deadline_sql
+
+LANDELIJK = ("landelijk", "NL", "Nederland")
+CBS_TYPES = ("grootteklasse", "provincie", "arbeidsmarktregio", "corop")
+_MEMBER_COLUMNS = ["group_type", "group_code", "group_name", "unit_level", "unit"]
+
+
+@dataclass(frozen=True)
+class Units:
+    """Which unit each gemeente counts as, from the reporting options in participants.yaml."""
+
+    registry: Registry
+
+    def whole(self) -> dict[str, Participant]:
+        """Samenwerkingsverbanden that report only as a whole (option 3), by id."""
+        return {p.id: p for p in self.registry.participants if p.reports_only_as_whole}
+
+    @cached_property
+    def _whole_of_gemeente(self) -> dict[str, str]:
+        return {g: p.id for p in self.whole().values() for g in p.gemeenten}
+
+    def of(self, gemeente: str) -> tuple[str, str]:
+        whole = self._whole_of_gemeente.get(gemeente)
+        return ("participant", whole) if whole else ("gemeente", gemeente)
+
+    def of_participant(self, participant: Participant) -> list[tuple[str, str]]:
+        if participant.reports_only_as_whole:
+            return [("participant", participant.id)]
+        return [("gemeente", g) for g in participant.gemeenten]
+
+    def partners(self) -> dict[str, tuple[str, ...]]:
+        return {g: p.gemeenten for p in self.registry.participants if p.is_samenwerkingsverband for g in p.gemeenten}
+
+
+def year_membership(con: duckdb.DuckDBPyConnection, registry: Registry, year: int
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(members, neighbours) of one year: every group with its units, and the vergelijkbare gemeenten."""
+    units = Units(registry)
+    groep = con.execute("SELECT gemeente_code, group_type, group_code, group_name FROM gemeente_groep "
+                        "WHERE jaar = ? AND group_type <> 'landelijk'", [year]).df()
+    kenmerk = con.execute("SELECT gemeente_code, kenmerk, waarde FROM gemeente_kenmerk WHERE jaar = ?", [year]).df()
+    registry_gemeenten = [g for p in registry.participants for g in p.gemeenten]
+    neighbours = nearest_neighbours(kenmerk, registry_gemeenten, units.partners())
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    everyone = dict.fromkeys([*groep["gemeente_code"], *registry_gemeenten])
+    rows += [(*LANDELIJK, *unit) for unit in dict.fromkeys(units.of(g) for g in everyone)]
+    for gemeente, group_type, code, name in groep.itertuples(index=False):
+        if units.of(gemeente)[0] == "gemeente":
+            rows.append((group_type, code, name, "gemeente", gemeente))
+    for sv in units.whole().values():
+        rows += [(group_type, code, name, "participant", sv.id)
+                 for group_type, code, name in _majority_groups(groep, sv.gemeenten)]
+    for p in registry.participants:
+        if p.is_samenwerkingsverband:
+            rows += [("samenwerkingsverband", p.id, p.name, *unit) for unit in units.of_participant(p)]
+        for selection, ids in p.references.items():
+            members = [u for ref in ids for u in _units_of_reference(units, ref)]
+            rows += [("selectie", f"{p.id}:{selection}", f"{p.name}: {selection}", *unit)
+                     for unit in dict.fromkeys(members)]
+    rows += _similar_groups(units, neighbours, kenmerk)
+    members = pd.DataFrame(rows, columns=_MEMBER_COLUMNS).drop_duplicates(
+        ["group_type", "group_code", "unit_level", "unit"])
+    return members, neighbours
+
+
+def _units_of_reference(units: Units, reference: str) -> list[tuple[str, str]]:
+    if reference in units.registry:
+        return units.of_participant(units.registry[reference])
+    return [units.of(reference)] if reference.startswith("GM") else []
+
+
+def _majority_groups(groep: pd.DataFrame, gemeenten: Sequence[str]) -> list[tuple[str, str, str]]:
+    """For a whole samenwerkingsverband: per CBS group type, the group most of its gemeenten are in
+    (on a tie, that of the first listed gemeente)."""
+    mine = groep[groep["gemeente_code"].isin(gemeenten)]
+    chosen = []
+    for group_type, rows in mine.groupby("group_type", sort=True):
+        counts = Counter(rows["group_code"])
+        best = max(counts.values())
+        first = {g: k for k, g in enumerate(gemeenten)}
+        winner = min((first[g], code) for g, code in zip(rows["gemeente_code"], rows["group_code"], strict=True)
+                     if counts[code] == best)[1]
+        chosen.append((group_type, winner, rows.loc[rows["group_code"] == winner, "group_name"].iloc[0]))
+    return chosen
+
+
+def _similar_groups(units: Units, neighbours: pd.DataFrame, kenmerk: pd.DataFrame
+                    ) -> list[tuple[str, str, str, str, str]]:
+    """vergelijkbaar, coded by the gemeente (or whole samenwerkingsverband) it is similar to.
+
+    A whole samenwerkingsverband takes the neighbours of its gemeente with the most inwoners.
+    """
+    if neighbours.empty:
+        return []
+    by_gemeente = neighbours.groupby("gemeente_code")["buur_code"].apply(list).to_dict()
+    inwoners = kenmerk[kenmerk["kenmerk"] == "inwoners"].set_index("gemeente_code")["waarde"].to_dict()
+    rows = []
+    for p in units.registry.participants:
+        if p.reports_only_as_whole:
+            anchor = max(p.gemeenten, key=lambda g: (inwoners.get(g, -1), -p.gemeenten.index(g)))
+            targets = [(p.id, anchor)]
+        else:
+            targets = [(g, g) for g in p.gemeenten]
+        for code, anchor in targets:
+            members = dict.fromkeys(units.of(b) for b in by_gemeente.get(anchor, []))
+            rows += [("vergelijkbaar", code, f"Vergelijkbaar met {p.name if code == p.id else code}", *unit)
+                     for unit in members]
+    return rows
+
+
+def membership(con: duckdb.DuckDBPyConnection, registry: Registry, months: Sequence[dt.date]
+               ) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
+    """Group members of every month (rows of ``group_member``) and the neighbours of each year."""
+    frames, neighbours = [], {}
+    for year in sorted({m.year for m in months}):
+        members, neighbours[year] = year_membership(con, registry, year)
+        for month in (m for m in months if m.year == year):
+            frames.append(members.assign(month=pd.Timestamp(month)))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*_MEMBER_COLUMNS, "month"])
+    return frame[GROUP_MEMBER.column_names], neighbours
+
+
+_GROUP_VALUES_SQL = f"""
+SELECT v.indicator, m.month, m.group_type, m.group_code,
+       sum(v.numerator) AS numerator, sum(v.denominator) AS denominator,
+       CASE WHEN sum(v.denominator) IS NULL THEN sum(v.numerator)
+            WHEN sum(v.denominator) <> 0 THEN sum(v.numerator) / sum(v.denominator) END AS group_value,
+       median(v.value) AS group_median, count(*)::INTEGER AS group_n,
+       CASE WHEN ?::DATE > {deadline_sql("m.month")}
+            THEN 'definitief' ELSE 'voorlopig' END AS status,
+       ?::TIMESTAMP AS computed_at
+FROM {GROUP_MEMBER.name} m
+JOIN indicator_value v ON v.month = m.month AND v.level = m.unit_level AND v.unit = m.unit
+WHERE m.month IN (SELECT unnest(?::DATE[]))
+GROUP BY ALL
+"""
+
+
+def refresh_group_values(con: duckdb.DuckDBPyConnection, registry: Registry, months: Sequence[dt.date],
+                         today: dt.date) -> dict[str, object]:
+    """Replace group members, vergelijkbare gemeenten and group values of ``months`` in one transaction."""
+    months = sorted(set(months))
+    members, neighbours = membership(con, registry, months)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.execute("BEGIN TRANSACTION")
+    for table in (GROUP_MEMBER, GROUP_VALUE):
+        con.execute(f"DELETE FROM {table.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
+    for year, rows in neighbours.items():
+        con.execute(f"DELETE FROM {GEMEENTE_VERGELIJKBAAR.name} WHERE jaar = ?", [year])
+        if len(rows):
+            insert_rows(con, GEMEENTE_VERGELIJKBAAR, rows.assign(jaar=year)[GEMEENTE_VERGELIJKBAAR.column_names])
+    insert_rows(con, GROUP_MEMBER, members)
+    con.execute(f"INSERT INTO {GROUP_VALUE.name} {_GROUP_VALUES_SQL}", [today, now, months])
+    con.execute("COMMIT")
+    return {"members": members, "neighbours": neighbours}
+
+
+def group_input_digests(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict[int, str]:
+    """Per year: a digest of what group membership rests on besides the uploads (CBS groups and kenmerken of
+    the year, reporting options and named selections), for the month fingerprints of the planner."""
+    choices = repr([(p.id, p.reporting, sorted(p.references.items())) for p in registry.participants])
+    digests: dict[int, list[str]] = {}
+    for table, columns in (("gemeente_groep", "gemeente_code, group_type, group_code, group_name"),
+                           ("gemeente_kenmerk", "gemeente_code, kenmerk, waarde")):
+        if has_table(con, table):
+            for year, digest in con.execute(
+                    f"SELECT jaar, md5(string_agg(concat_ws('|', {columns}), ',' ORDER BY {columns})) "
+                    f"FROM {table} GROUP BY jaar").fetchall():
+                digests.setdefault(year, []).append(f"{table}:{digest}")
+    return {"*": choices, **{year: ";".join(parts) for year, parts in digests.items()}}

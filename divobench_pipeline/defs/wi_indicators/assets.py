@@ -1,0 +1,82 @@
+"""Werk & Inkomen indicators per statistiekmaand, per gemeente and per participant."""
+
+
+import datetime as dt
+
+import dagster as dg
+
+from divobench_pipeline.core.schemas import INDICATOR_MONTH_STATE, INDICATOR_VALUE
+from divobench_pipeline.core.warehouse import insert_rows
+from divobench_pipeline.defs.bus_uploads.assets import bus_staged
+from divobench_pipeline.defs.cbs.assets import cbs_deps
+from divobench_pipeline.defs.cbs.plausibility import (
+    TOLERANCE_MIN,
+    TOLERANCE_SHARE,
+    compare_with_cbs,
+    without_cbs_figure,
+)
+from divobench_pipeline.defs.comparisons.lineage import code_version, write_lineage
+from divobench_pipeline.defs.wi_indicators.compute import compute_indicators, flow_reconciliation
+from divobench_pipeline.orchestration.metadata import markdown_table
+from divobench_pipeline.orchestration.partitions import month_partitions
+from divobench_pipeline.orchestration.planning import indicator_fingerprints, staged_uploads
+from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource
+
+PLAUSIBILITY_DESCRIPTION = (
+    "Per gemeente: bestand algemene bijstand against CBS's own count for the month (82015NED); a difference "
+    "beyond max(10 uitkeringen, 10 %) is the first sign of an incomplete upload (docs/cbs.md).")
+
+
+@dg.asset(
+    group_name="indicators", kinds={"duckdb"},
+    partitions_def=month_partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb_write",
+    deps=[dg.AssetDep(bus_staged, partition_mapping=dg.MultiToSingleDimensionPartitionMapping(
+        partition_dimension_name="month")), *cbs_deps("cbs_bevolking", "cbs_bijstand")],
+    check_specs=[dg.AssetCheckSpec(
+        "stroomaansluiting", asset="wi_indicatoren",
+        description="Per gemeente: bestand(M−1) + instroom(M) − uitstroom(M) = bestand(M) for algemene bijstand; "
+                    "a difference means uitkeringen appeared or vanished between two months' uploads."),
+        dg.AssetCheckSpec("cbs_plausibiliteit", asset="wi_indicatoren", description=PLAUSIBILITY_DESCRIPTION)],
+)
+def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeResource,
+                   warehouse: WarehouseResource):
+    """Basic W&I indicators (basismodule) for each month: per gemeente and pooled per participant."""
+    registry = divobench_home.registry()
+    months = [dt.date.fromisoformat(key) for key in context.partition_keys]
+    with warehouse.connect() as con:
+        values = compute_indicators(con, months, registry.gemeenten_by_participant())
+        fingerprints = indicator_fingerprints(staged_uploads(con), registry, con)
+        con.execute("BEGIN TRANSACTION")
+        for table in (INDICATOR_VALUE, INDICATOR_MONTH_STATE):
+            con.execute(f"DELETE FROM {table.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
+        insert_rows(con, INDICATOR_VALUE, values)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        con.executemany(f"INSERT INTO {INDICATOR_MONTH_STATE.name} VALUES (?, ?, ?)",
+                        [[m, fingerprints[m], now] for m in months if m in fingerprints])
+        lineage = write_lineage(con, months, registry.gemeenten_by_participant(), context.run.run_id)
+        con.execute("COMMIT")
+        plausibility = compare_with_cbs(con, months, registry.gemeenten_by_participant())
+        no_cbs = without_cbs_figure(con, months)
+        flows = flow_reconciliation(con, months)
+
+    off = flows[flows["verschil"] != 0] if len(flows) else flows
+    yield dg.AssetCheckResult(
+        check_name="stroomaansluiting", passed=off.empty, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"gemeente_maanden_gecontroleerd": len(flows), "met_verschil": len(off),
+                  "totaal_absoluut_verschil": int(off["verschil"].abs().sum()) if len(off) else 0,
+                  "verschillen": markdown_table(off)})
+    deviating = plausibility[plausibility["afwijkend"]]
+    yield dg.AssetCheckResult(
+        check_name="cbs_plausibiliteit", passed=deviating.empty, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"gemeente_maanden_gecontroleerd": len(plausibility), "zonder_cbs_cijfer": int(no_cbs),
+                  "afwijkend": len(deviating), "tolerantie": f"max({TOLERANCE_MIN}, {TOLERANCE_SHARE:.0%} van CBS)",
+                  "afwijkingen": markdown_table(deviating.drop(columns="afwijkend"))})
+    yield dg.MaterializeResult(metadata={
+        "months": len(months),
+        "rows": len(values),
+        "gemeenten": int(values.loc[values["level"] == "gemeente", "unit"].nunique()) if len(values) else 0,
+        "participants": int(values.loc[values["level"] == "participant", "unit"].nunique()) if len(values) else 0,
+        "code_version": code_version(),
+        "uploads": markdown_table(lineage.loc[lineage["level"] == "gemeente",
+                                              ["month", "unit", "upload_sha256", "upload_sha256_12m"]]),
+    })

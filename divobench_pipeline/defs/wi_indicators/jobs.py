@@ -1,0 +1,8 @@
+"""The indicator job: indicators, group values and aanleverstatus of months whose inputs changed."""
+
+import dagster as dg
+
+indicator_job = dg.define_asset_job(
+    "indicator_job", selection=["wi_indicatoren", "wi_groepswaarden", "aanleverstatus"],
+    description="Recompute the W&I indicators, group values and aanleverstatus of months whose inputs or "
+                "definitions changed.")

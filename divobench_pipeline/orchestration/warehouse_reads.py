@@ -1,0 +1,28 @@
+"""Sensor ticks read the warehouse without waiting: a busy or absent warehouse means "next tick"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import dagster as dg
+import duckdb
+
+from divobench_pipeline.core.home import DivobenchHome
+from divobench_pipeline.core.warehouse import open_warehouse
+
+T = TypeVar("T")
+
+
+def read_warehouse_now(home: DivobenchHome, read: Callable[[duckdb.DuckDBPyConnection], T]) -> T | dg.SkipReason:
+    """``read`` on a read-only connection, or a SkipReason when there is no warehouse yet or a run holds it."""
+    if not home.warehouse.exists():
+        return dg.SkipReason("no warehouse yet")
+    try:
+        con = open_warehouse(str(home.warehouse), read_only=True, lock_wait_seconds=0)
+    except duckdb.IOException:
+        return dg.SkipReason("the warehouse is in use; trying again next tick")
+    try:
+        return read(con)
+    finally:
+        con.close()

@@ -1,1 +1,0 @@
-"""Receiving uploads: the encrypted archive, pseudonymisation at the door, receipts and the quarantine."""
