@@ -7,10 +7,10 @@ import datetime as dt
 
 import duckdb
 
+from divobench_pipeline.core.catalogue import all_indicators
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.defs.comparisons.groups import Units
 from divobench_pipeline.defs.comparisons.public import PUBLIC_HEADER, public_rows
-from divobench_pipeline.defs.wi_indicators import registry as indicator_registry
 
 COMPARISON_HEADER = ["indicator", "month", "unit", "value", "group_type", "group_code", "group_value",
                      "group_median", "group_n"]
@@ -59,7 +59,7 @@ def comparison_rows(con: duckdb.DuckDBPyConnection, registry: Registry, particip
         by_indicator: dict[str, list] = {}
         for indicator, *rest in groups:
             by_indicator.setdefault(indicator, []).append(rest)
-        for definition in indicator_registry.INDICATORS:
+        for definition in all_indicators():
             code = definition.code
             value = values.get((code, level, unit))
             for group_type, group_code, group_value, median, n in sorted(

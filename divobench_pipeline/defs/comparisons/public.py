@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
+from divobench_pipeline.core.catalogue import all_indicators
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.schemas import GROUP_TYPES
-from divobench_pipeline.defs.wi_indicators import registry as indicator_registry
 
 MIN_UNITS = 5
 SMALL_COUNT = range(1, 5)
@@ -59,7 +59,7 @@ def public_rows(con: duckdb.DuckDBPyConnection, registry: Registry, month: dt.da
                         "WHERE month = ?", [month]).fetchall()
     unit_values = {(ind, level, unit): (value, num, den) for ind, level, unit, value, num, den in units}
     rows = []
-    for definition in indicator_registry.INDICATORS:
+    for definition in all_indicators():
         code = definition.code
         flags = (definition.numerator_is_count, definition.denominator_is_count)
         named = _named_rows(registry, code, unit_values)
