@@ -213,3 +213,45 @@ def test_a_recent_month_is_voorlopig(home):
     stage(home, {(month, g): Counts(10) for g in GEMEENTEN[:5]}, OWNER)
     run_job(home, "indicator_job", month)
     assert query(home, "SELECT DISTINCT status FROM group_value") == [("voorlopig",)]
+
+
+def test_exports_carry_full_precision(dataset):
+    """interfaces.md: a float as the shortest text that reads back to the same float, an integer exactly; so a
+    value recomputed from the exported numerator and denominator equals the exported value exactly."""
+    rows = list(csv.DictReader(io.StringIO(cli(dataset, "export", "indicators", "--month", "2024-06").stdout)))
+    fractions = [r for r in rows if r["denominator"] and r["value"] and not float(r["value"]).is_integer()]
+    assert len(fractions) > 10
+    for r in fractions:
+        assert float(r["numerator"]) / float(r["denominator"]) == float(r["value"]), r
+        assert r["value"] == repr(float(r["value"])), r
+    gm0001 = {r["indicator"]: r for r in rows if r["unit"] == "GM0001"}
+    assert gm0001["wi.aandeel_uitstroom_werk.pw"]["value"] == repr(1 / 4) == "0.25"
+    sv_whole = {r["indicator"]: r for r in rows if r["unit"] == "SV-WHOLE"}
+    assert sv_whole["wi.aandeel_uitstroom_werk.pw"]["value"] == repr(2 / 3) == "0.6666666666666666"
+
+    comparison = list(csv.DictReader(io.StringIO(cli(dataset, "export", "comparison", "--participant", "GM0001",
+                                                     "--month", "2024-06").stdout)))
+    compared = {(r["group_type"], r["group_code"]): r for r in comparison
+                if r["indicator"] == "wi.aandeel_uitstroom_werk.pw" and (r["group_type"], r["group_code"]) in MEMBERS}
+    assert len(compared) >= 4
+    for key, r in compared.items():
+        pooled, median, _ = expected(MEMBERS[key], "werk", "uitstroom")
+        assert (r["group_value"], r["group_median"]) == (repr(pooled), repr(median)), key
+    assert max(len(r["group_value"]) for r in compared.values()) > 8  # not rounded to 6 decimals
+
+    public = list(csv.DictReader(io.StringIO(cli(dataset, "export", "public", "--month", "2024-06").stdout)))
+    landelijk = next(r for r in public if r["indicator"] == "wi.aandeel_uitstroom_werk.pw"
+                     and r["group_type"] == "landelijk")
+    assert landelijk["group_value"] == repr(expected(MEMBERS[("landelijk", "NL")], "werk", "uitstroom")[0])
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (None, ""), (float("nan"), ""), (3, "3"), (3.0, "3"), (-0.0, "0"), (2**60, str(2**60)),
+    (1 / 3, "0.3333333333333333"), (0.1 + 0.2, "0.30000000000000004"), (1e-7, "1e-07"), (123.456, "123.456"),
+])
+def test_an_exported_number_reads_back_to_the_same_value(value, text):
+    from divobench_pipeline.defs.comparisons.exports import number
+
+    assert number(value) == text
+    if text:
+        assert float(text) == float(value)

@@ -95,10 +95,14 @@ def write_public_csv(con, registry: Registry, month: dt.date, out) -> None:
                          "ok" if row.published else "suppressed"])
 
 
-def number(value: float | None) -> str:
-    """A figure as the exports print it: integers without decimals, otherwise at most six decimals."""
+def number(value: float | int | None) -> str:
+    """A figure at full precision (interfaces.md): an integer exactly, a float as the shortest text that reads
+    back to the same float (``repr``); empty for none or NaN. Rounding belongs in reports, not in exports."""
     if value is None or value != value:
         return ""
-    if float(value).is_integer():
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    if value.is_integer():
         return str(int(value))
-    return f"{round(value, 6):f}".rstrip("0").rstrip(".")
+    return repr(value)
