@@ -28,7 +28,7 @@ from bus_builders import (
 from lxml import etree
 
 from divobench_pipeline.core import schemas
-from divobench_pipeline.defs.bus_uploads import parser
+from divobench_pipeline.defs.bus_uploads import stream
 from divobench_pipeline.defs.bus_uploads.layout import GROUP_ELEMENTS, kenmerken_of
 from divobench_pipeline.defs.bus_uploads.parser import (
     DEFAULT_MAX_BYTES,
@@ -268,7 +268,7 @@ def test_reject_a_file_cut_off_halfway(rejected):
 def test_reject_a_file_larger_than_max_bytes_before_opening_it(tmp_path, monkeypatch):
     path = tmp_path / "groot.xml"
     path.write_bytes(bus_document())
-    monkeypatch.setattr(parser, "open", lambda *args: pytest.fail("the file was opened"), raising=False)
+    monkeypatch.setattr(stream, "open", lambda *args: pytest.fail("the file was opened"), raising=False)
     with pytest.raises(UploadRejected) as caught:
         parse(path, max_bytes=100)
     assert caught.value.reasons == ["Het bestand is groter dan 100 bytes, het maximum voor één upload. Lever per "
