@@ -12,11 +12,12 @@ import multiprocessing
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Annotated, Literal
 
 import duckdb
+import pydantic
 
 from divobench_pipeline.core.archive import UploadArchive, sha256_of
 from divobench_pipeline.core.home import DivobenchHome
@@ -36,26 +37,30 @@ STATUS_NL = {ACCEPTED: "geaccepteerd", ACCEPTED_WITH_SIGNALERINGEN: "geaccepteer
              REJECTED: "afgewezen"}
 
 
-@dataclass
-class Receipt:
-    """What happened to one received upload."""
+class Receipt(pydantic.BaseModel):
+    """What happened to one received upload; stored as JSON in ``receipts/<participant>/<receipt_id>.json``.
+
+    ``replay`` (the same content arrived again and changed nothing) is said to the caller, never stored.
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid")
 
     receipt_id: str
     participant_id: str
-    sha256: str
+    sha256: Annotated[str, pydantic.StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     original_filename: str
-    size: int
+    size: pydantic.NonNegativeInt
     received_at: str
-    status: str
-    month: str | None = None
-    gemeenten: list[str] = field(default_factory=list)
-    n_uitkeringen: int = 0
-    n_personen: int = 0
-    n_signaleringen: int = 0
-    reasons: list[str] = field(default_factory=list)
+    status: Literal["accepted", "accepted with signaleringen", "rejected"]
+    month: Annotated[str, pydantic.StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-01$")] | None = None
+    gemeenten: list[str] = pydantic.Field(default_factory=list)
+    n_uitkeringen: pydantic.NonNegativeInt = 0
+    n_personen: pydantic.NonNegativeInt = 0
+    n_signaleringen: pydantic.NonNegativeInt = 0
+    reasons: list[str] = pydantic.Field(default_factory=list)
     report: str = ""
     staging: str | None = None
-    replay: bool = False
+    replay: bool = pydantic.Field(default=False, exclude=True)
 
     @property
     def accepted(self) -> bool:
@@ -64,6 +69,10 @@ class Receipt:
     @property
     def month_date(self) -> dt.date | None:
         return dt.date.fromisoformat(self.month) if self.month else None
+
+
+class ReceiptError(ValueError):
+    """A stored receipt is not valid; the message names the file and each field."""
 
 
 def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str, source: Path, *,
@@ -92,6 +101,7 @@ def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str,
         original_filename=name, size=source.stat().st_size, received_at=received.isoformat(), status=REJECTED,
     )
     parsed: ParsedUpload | None = None
+    rejected_month: dt.date | None = None
     try:
         parsed = parse_bus_upload(
             source, pseudonymise=bsn_pseudonymiser(pseudonym_key),
@@ -99,6 +109,7 @@ def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str,
             max_bytes=home.max_upload_bytes)
     except UploadRejected as rejection:
         receipt.reasons = list(rejection.reasons)
+        rejected_month = rejection.month
 
     if parsed is not None:
         receipt.month = parsed.month.isoformat()
@@ -116,6 +127,7 @@ def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str,
     report_path.write_text(render_upload_report(
         participant_id=participant_id, participant_name=participant.name, filename=name, sha256=sha256,
         received_at=received, status=STATUS_NL[receipt.status], parsed=parsed, reasons=receipt.reasons,
+        month=rejected_month,
     ), encoding="utf-8")
     receipt.report = str(report_path.relative_to(home.root))
     if parsed is None:
@@ -183,8 +195,7 @@ def _scratch_connection() -> duckdb.DuckDBPyConnection:
 def read_receipts(home: DivobenchHome, participant_id: str | None = None) -> list[Receipt]:
     """Every receipt (of one participant), oldest first."""
     folders = [home.receipts / participant_id] if participant_id else sorted(home.receipts.glob("*"))
-    receipts = [Receipt(**json.loads(path.read_text(encoding="utf-8")))
-                for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.json"))]
+    receipts = [_read_receipt(path) for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.json"))]
     return sorted(receipts, key=lambda r: (r.receipt_id, r.participant_id))
 
 
@@ -207,10 +218,17 @@ def _replayed_receipt(home: DivobenchHome, participant_id: str, sha256: str) -> 
     return None
 
 
+def _read_receipt(path: Path) -> Receipt:
+    try:
+        return Receipt.model_validate_json(path.read_bytes())
+    except pydantic.ValidationError as error:
+        problems = "; ".join(f"field '{'.'.join(map(str, e['loc'])) or '(the whole file)'}': {e['msg']}"
+                             for e in error.errors())
+        raise ReceiptError(f"{path}: not a valid receipt: {problems}.") from None
+
+
 def _public(receipt: Receipt) -> dict:
-    data = asdict(receipt)
-    data.pop("replay")
-    return data
+    return receipt.model_dump()
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -1,0 +1,73 @@
+"""Receiving one upload (``bus_uploads/intake.py``): receipts as stored JSON, and the quarantine report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import pytest
+from bus_builders import levering, uitkering, write_bus
+from lxml import html
+
+from divobench_pipeline.core.participants import load_registry, write_registry
+from divobench_pipeline.defs.bus_uploads.intake import ReceiptError, read_receipts, receive_upload
+
+TODAY = dt.date(2026, 11, 23)
+RECEIPT_FIELDS = ["receipt_id", "participant_id", "sha256", "original_filename", "size", "received_at", "status",
+                  "month", "gemeenten", "n_uitkeringen", "n_personen", "n_signaleringen", "reasons", "report",
+                  "staging"]
+
+
+@pytest.fixture
+def receive(home, tmp_path):
+    write_registry(home.participants_file, [{"id": "GM0363", "name": "Amsterdam", "gemeenten": ["GM0363"]}])
+    registry = load_registry(home.participants_file)
+
+    def run(name: str, *leveringen: dict):
+        source = write_bus(tmp_path / name, *leveringen)
+        return receive_upload(home, registry, "GM0363", source, pseudonym_key=os.urandom(32),
+                              archive_key=os.urandom(32), today=TODAY)
+    return run
+
+
+def shown_month(home, receipt) -> str:
+    tree = html.fromstring((home.root / receipt.report).read_text(encoding="utf-8"))
+    return dict(zip(tree.xpath("//dt/text()"), [dd.text_content() for dd in tree.xpath("//dd")], strict=True))[
+        "Statistiekmaand"]
+
+
+def test_the_quarantine_report_shows_a_readable_statistiekmaand(home, receive):
+    wrong_gemeente = receive("andere_gemeente.xml", levering(uitkering("U1"), Gemeentecode="0999",
+                                                             Statistiekmaand="08"))
+    assert wrong_gemeente.status == "rejected" and "quarantine" in wrong_gemeente.report
+    assert shown_month(home, wrong_gemeente) == "augustus 2026"
+
+    future = receive("toekomst.xml", levering(Statistiekmaand="12"))
+    assert future.status == "rejected" and shown_month(home, future) == "december 2026"
+
+    unreadable = receive("maand_13.xml", levering(uitkering("U1"), Statistiekmaand="13"))
+    assert unreadable.status == "rejected" and shown_month(home, unreadable) == "onbekend"
+    # the receipt itself still records no month for a rejected upload (it never takes a month's place)
+    assert {r.month for r in read_receipts(home)} == {None}
+
+
+def test_a_receipt_is_stored_with_the_fields_of_before_and_reads_back_equal(home, receive):
+    accepted = receive("goed.xml", levering(uitkering("U1")))
+    stored = json.loads((home.receipts / "GM0363" / f"{accepted.receipt_id}.json").read_text(encoding="utf-8"))
+    assert list(stored) == RECEIPT_FIELDS
+    assert stored["status"] == "accepted" and stored["month"] == "2026-09-01" and stored["n_uitkeringen"] == 1
+    assert read_receipts(home) == [accepted]
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"size": "groot"}, "size"), ({"status": "misschien"}, "status"), ({"month": "2026-09"}, "month"),
+    ({"sha256": "abc"}, "sha256"), ({"kleur": "rood"}, "kleur"), ({"n_personen": -1}, "n_personen"),
+])
+def test_a_damaged_receipt_is_refused_naming_the_file_and_the_field(home, receive, change, field):
+    accepted = receive("goed.xml", levering(uitkering("U1")))
+    path = home.receipts / "GM0363" / f"{accepted.receipt_id}.json"
+    path.write_text(json.dumps({**json.loads(path.read_text(encoding="utf-8")), **change}), encoding="utf-8")
+    with pytest.raises(ReceiptError) as caught:
+        read_receipts(home)
+    assert str(caught.value).startswith(f"{path}: not a valid receipt: field '{field}': ")
