@@ -58,6 +58,17 @@ def test_the_example_of_the_contract_loads(tmp_path):
     (("GM0575, GM1525", "GM0575, GM0363"), "entry 2 (SV-ISD-BOLLENSTREEK), field 'gemeenten': GM0363 already "
                                            "belongs to GM0363"),
     (("id: SV-ISD-BOLLENSTREEK", "id: GM0363"), "entry 2 (GM0363), field"),
+    (("GM0575, GM1525", "GM0575, GM0534"), "entry 2 (SV-ISD-BOLLENSTREEK), field 'gemeenten': lists a gemeente "
+                                           "more than once."),
+    (("kis_consent: true", "kis_consent: true\n    reporting: 2"), "entry 1 (GM0363), field 'reporting': applies "
+                                                                  "to a samenwerkingsverband (SV-...) only."),
+    (("[GM0537, GM0626]", "[GM0537, Leiden]"), "entry 2 (SV-ISD-BOLLENSTREEK), field 'references': selection "
+                                               "'vergelijkbaar' must be a list of participant ids."),
+    (("    name: Amsterdam", "    name: '   '"), "entry 1 (GM0363), field 'name': is required and must be text."),
+    (("    gemeenten: [GM0363]\n", ""), "entry 1 (GM0363), field 'gemeenten': is required"),
+    (("gemeenten: [GM0363]", "gemeenten: []"), "entry 1 (GM0363), field 'gemeenten': is required"),
+    (("publish_consent: false\n    kis_consent: true", "publish_consent: 1\n    kis_consent: true"),
+     "entry 1 (GM0363), field 'publish_consent': must be true or false."),
 ])
 def test_an_invalid_registry_is_refused_naming_entry_and_field(tmp_path, change, expected):
     old, new = change
@@ -79,3 +90,30 @@ def test_not_yaml_names_the_line(tmp_path):
 
 def test_a_missing_registry_is_a_clear_error(tmp_path):
     assert "does not exist" in problems_of(tmp_path / "participants.yaml")[0]
+
+
+def test_every_problem_of_every_entry_is_named_at_once(tmp_path):
+    text = VALID.replace("reporting: 2", "reporting: 4").replace("kis_consent: true", "kis_consent: ja") + \
+        "  - plain text\n"
+    assert problems_of(write(tmp_path, text)) == [
+        "entry 1 (GM0363), field 'kis_consent': must be true or false.",
+        "entry 2 (SV-ISD-BOLLENSTREEK), field 'reporting': must be 2 (per gemeente and as a whole) or 3 (only as a "
+        "whole).",
+        "entry 3: must be a mapping with at least id, name and gemeenten."]
+
+
+def test_defaults_of_an_entry(tmp_path):
+    registry = load_registry(write(tmp_path, """\
+participants:
+  - id: GM0363
+    name: " Amsterdam "
+    gemeenten: [GM0363]
+    references:
+  - id: SV-X
+    name: X
+    gemeenten: [GM0534, GM0553]
+"""))
+    amsterdam, sv = registry.participants
+    assert (amsterdam.name, amsterdam.modules, amsterdam.references) == ("Amsterdam", ("wi_basis",), {})
+    assert (amsterdam.publish_consent, amsterdam.kis_consent, amsterdam.reporting) == (False, False, None)
+    assert sv.reporting == 2 and not sv.reports_only_as_whole and sv.gemeenten == ("GM0534", "GM0553")

@@ -1,4 +1,7 @@
-"""The participant registry (``participants.yaml``): gemeenten and samenwerkingsverbanden in the benchmark."""
+"""The participant registry (``participants.yaml``): gemeenten and samenwerkingsverbanden in the benchmark.
+
+Each entry is validated by a pydantic model; every problem is reported naming the entry and the field.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
 
+import pydantic
 import yaml
+from pydantic_core import ErrorDetails
 
 MODULES = ("wi_basis", "wi_verdiepend", "armoede_schulden", "statushouders")
 GEMEENTE_ID = re.compile(r"^GM\d{4}$")
 SAMENWERKINGSVERBAND_ID = re.compile(r"^SV-[A-Za-z0-9][A-Za-z0-9_-]*$")
-_FIELDS = {"id", "name", "gemeenten", "modules", "publish_consent", "kis_consent", "reporting", "references"}
 
 
 class RegistryError(ValueError):
@@ -95,68 +100,95 @@ def load_registry(path: Path) -> Registry:
     return Registry(tuple(p for _, p in numbered))
 
 
+GemeenteCode = Annotated[str, pydantic.StringConstraints(pattern=GEMEENTE_ID.pattern)]
+ParticipantId = Annotated[str, pydantic.StringConstraints(
+    pattern=f"{GEMEENTE_ID.pattern}|{SAMENWERKINGSVERBAND_ID.pattern}")]
+_LAX = pydantic.Field(strict=False)  # a YAML list is read as a tuple
+
+
+class _Entry(pydantic.BaseModel):
+    """One entry of ``participants.yaml`` as written (interfaces.md); becomes a :class:`Participant`."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", strict=True)
+
+    id: ParticipantId
+    name: Annotated[str, pydantic.StringConstraints(strip_whitespace=True, min_length=1)]
+    gemeenten: Annotated[tuple[GemeenteCode, ...], pydantic.Field(min_length=1, strict=False)]
+    modules: Annotated[tuple[Literal[MODULES], ...], _LAX] = ("wi_basis",)
+    publish_consent: bool = False
+    kis_consent: bool = False
+    reporting: Literal[2, 3] | None = pydantic.Field(default=None, validate_default=True)
+    references: dict[str, Annotated[tuple[ParticipantId, ...], _LAX]] = {}
+
+    @pydantic.field_validator("gemeenten")
+    @classmethod
+    def _own_gemeenten(cls, gemeenten: tuple[str, ...], info: pydantic.ValidationInfo) -> tuple[str, ...]:
+        if len(set(gemeenten)) != len(gemeenten):
+            raise ValueError("lists a gemeente more than once.")
+        pid = info.data.get("id")
+        if pid and GEMEENTE_ID.match(pid) and gemeenten != (pid,):
+            raise ValueError(f"a gemeente participates for itself only: expected [{pid}].")
+        return gemeenten
+
+    @pydantic.field_validator("reporting")
+    @classmethod
+    def _reporting_of_samenwerkingsverband(cls, reporting: int | None, info: pydantic.ValidationInfo) -> int | None:
+        pid = info.data.get("id")
+        if pid and pid.startswith("SV-"):
+            return 2 if reporting is None else reporting
+        if pid and reporting is not None:
+            raise ValueError("applies to a samenwerkingsverband (SV-...) only.")
+        return reporting
+
+    @pydantic.field_validator("references", mode="before")
+    @classmethod
+    def _no_references(cls, references: object) -> object:
+        return {} if references is None else references
+
+
+_FIELDS = tuple(_Entry.model_fields)
+_MESSAGES = {
+    "id": "must be a CBS gemeentecode like GM0363 or a samenwerkingsverband id starting with SV- "
+          "(letters, digits, '-' and '_' only).",
+    "name": "is required and must be text.",
+    "gemeenten": "is required: a list of CBS gemeentecodes like [GM0363].",
+    "modules": f"must be a list drawn from {', '.join(MODULES)}.",
+    "publish_consent": "must be true or false.",
+    "kis_consent": "must be true or false.",
+    "reporting": "must be 2 (per gemeente and as a whole) or 3 (only as a whole).",
+    "references": "must map a selection name to a list of participant ids.",
+}
+
+
 def _parse_entry(index: int, entry: object, problems: list[str]) -> Participant | None:
     if not isinstance(entry, dict):
         problems.append(f"entry {index}: must be a mapping with at least id, name and gemeenten.")
         return None
     pid = entry.get("id")
     where = f"entry {index} ({pid})" if isinstance(pid, str) else f"entry {index}"
-    before = len(problems)
-
-    def problem(field_name: str, message: str) -> None:
-        problems.append(f"{where}, field '{field_name}': {message}")
-
-    for unknown in sorted(set(entry) - _FIELDS):
-        problem(unknown, f"unknown field (known fields: {', '.join(sorted(_FIELDS))}).")
-    if not isinstance(pid, str) or not (GEMEENTE_ID.match(pid) or SAMENWERKINGSVERBAND_ID.match(pid)):
-        problem("id", "must be a CBS gemeentecode like GM0363 or a samenwerkingsverband id starting with SV- "
-                      "(letters, digits, '-' and '_' only).")
-    name = entry.get("name")
-    if not isinstance(name, str) or not name.strip():
-        problem("name", "is required and must be text.")
-    gemeenten = entry.get("gemeenten")
-    if not isinstance(gemeenten, list) or not gemeenten:
-        problem("gemeenten", "is required: a list of CBS gemeentecodes like [GM0363].")
-        gemeenten = []
-    else:
-        for code in gemeenten:
-            if not isinstance(code, str) or not GEMEENTE_ID.match(code):
-                problem("gemeenten", f"{code!r} is not a CBS gemeentecode like GM0363.")
-        if len(set(gemeenten)) != len(gemeenten):
-            problem("gemeenten", "lists a gemeente more than once.")
-    if isinstance(pid, str) and GEMEENTE_ID.match(pid) and gemeenten and gemeenten != [pid]:
-        problem("gemeenten", f"a gemeente participates for itself only: expected [{pid}].")
-    modules = entry.get("modules", ["wi_basis"])
-    if not isinstance(modules, list) or any(m not in MODULES for m in modules):
-        problem("modules", f"must be a list drawn from {', '.join(MODULES)}.")
-        modules = []
-    for flag in ("publish_consent", "kis_consent"):
-        if not isinstance(entry.get(flag, False), bool):
-            problem(flag, "must be true or false.")
-    reporting = entry.get("reporting")
-    is_sv = isinstance(pid, str) and pid.startswith("SV-")
-    if is_sv:
-        reporting = 2 if reporting is None else reporting
-        if reporting not in (2, 3):
-            problem("reporting", "must be 2 (per gemeente and as a whole) or 3 (only as a whole).")
-    elif reporting is not None:
-        problem("reporting", "applies to a samenwerkingsverband (SV-...) only.")
-    references = entry.get("references", {}) or {}
-    if not isinstance(references, dict):
-        problem("references", "must map a selection name to a list of participant ids.")
-        references = {}
-    for ref_name, ref_ids in references.items():
-        if not isinstance(ref_ids, list) or not all(
-                isinstance(r, str) and (GEMEENTE_ID.match(r) or SAMENWERKINGSVERBAND_ID.match(r)) for r in ref_ids):
-            problem("references", f"selection {ref_name!r} must be a list of participant ids.")
-    if len(problems) > before:
+    try:
+        valid = _Entry.model_validate(entry)
+    except pydantic.ValidationError as error:
+        messages = dict.fromkeys(f"{where}, field '{e['loc'][0]}': {_message(e)}" for e in error.errors())
+        problems.extend(messages)
         return None
-    return Participant(
-        id=pid, name=name.strip(), gemeenten=tuple(gemeenten), modules=tuple(modules),
-        publish_consent=entry.get("publish_consent", False), kis_consent=entry.get("kis_consent", False),
-        reporting=reporting if is_sv else None,
-        references={k: tuple(v) for k, v in references.items()},
-    )
+    return Participant(id=valid.id, name=valid.name, gemeenten=valid.gemeenten, modules=valid.modules,
+                       publish_consent=valid.publish_consent, kis_consent=valid.kis_consent,
+                       reporting=valid.reporting, references=valid.references)
+
+
+def _message(error: ErrorDetails) -> str:
+    """The sentence for one field's problem: the rule it breaks, naming the offending value where useful."""
+    field_name, *inner = error["loc"]
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown field (known fields: {', '.join(sorted(_FIELDS))})."
+    if field_name == "gemeenten" and inner and isinstance(inner[0], int):
+        return f"{error['input']!r} is not a CBS gemeentecode like GM0363."
+    if field_name == "references" and inner:
+        return f"selection {inner[0]!r} must be a list of participant ids."
+    return _MESSAGES[field_name]
 
 
 def _check_across_entries(numbered: list[tuple[int, Participant]], problems: list[str]) -> None:
