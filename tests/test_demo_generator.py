@@ -18,6 +18,7 @@ XSD = Path(__file__).resolve().parents[1] / "divobench_pipeline" / "defs" / "bus
 MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)]
 SPECS = [UploadSpec("GM0637", ("GM0637",)), UploadSpec("SV-TEST", ("GM0534", "GM0553"))]
 BY_ELEMENT = {k.element: k for k in KENMERKEN}
+BSN_ELEMENT = re.compile(r"<Burgerservicenummer>(.*?)</Burgerservicenummer>")
 
 
 def elfproef(bsn: str) -> bool:
@@ -109,7 +110,7 @@ def test_files_are_well_formed_valid_and_counted(clean, dirty):
         assert g.n_personen == len(root.findall("Levering/Uitkering/Persoon"))
 
 
-def test_bsns_are_test_numbers_and_one_per_person(parsed_clean, dirty):
+def test_bsns_are_test_numbers_and_one_per_person(parsed_clean, clean, dirty):
     person: dict[str, tuple[str, str]] = {}
     for files in parsed_clean.values():
         for records in files.values():
@@ -118,12 +119,17 @@ def test_bsns_are_test_numbers_and_one_per_person(parsed_clean, dirty):
                     assert p["bsn"].startswith("999") and elfproef(p["bsn"]), p["bsn"]
                     assert person.setdefault(p["bsn"], (p["geb"], p["geslacht"])) == (p["geb"], p["geslacht"])
     failing = []
-    for g in dirty:
-        for bsn in re.findall(r"<Burgerservicenummer>(.*?)</Burgerservicenummer>", g.path.read_text("latin-1")):
-            assert bsn.startswith("999") and len(bsn) == 9
-            if not elfproef(bsn):
-                failing.append(bsn)
-    assert len(failing) <= len(dirty)
+    for c, d in zip(clean, dirty, strict=True):
+        clean_bsns = BSN_ELEMENT.findall(c.path.read_text("latin-1"))
+        dirty_bsns = BSN_ELEMENT.findall(d.path.read_text("latin-1"))
+        assert len(clean_bsns) == len(dirty_bsns)
+        for before, after in zip(clean_bsns, dirty_bsns, strict=True):
+            assert after.startswith("999") and len(after) == 9
+            # a BSN is changed only by a signalering, and then it fails the 11-proef
+            assert elfproef(after) == (after == before), (before, after)
+            if after != before:
+                failing.append(after)
+    assert 1 <= len(failing) <= len(dirty), failing
 
 
 def test_file_holds_exactly_the_uitkeringen_of_its_month(parsed_clean):
