@@ -86,26 +86,9 @@ def bus_staged(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeR
     leaves no stale rows and a failed run leaves the previous data in place.
     """
     home = divobench_home.home
-    in_force = uploads_in_force(home)
     partitions = [split_month_participant_key(key) for key in context.partition_keys]
-    receipts = []
-    for month, participant_id in partitions:
-        receipt = in_force.get((month.isoformat(), participant_id))
-        if receipt is None:
-            raise dg.Failure(f"No accepted upload is in force for {participant_id} in {month:%Y-%m}: "
-                             "upload one (divobench upload) before staging this partition.")
-        receipts.append(receipt)
-
-    failures = {}
-    with duckdb.connect() as scratch:
-        for table in STAGED_TABLES:
-            paths = _staged_files(home, receipts, table.name)
-            frame = scratch.execute("SELECT * FROM read_parquet(?)", [paths]).df() if paths else \
-                pd.DataFrame(columns=table.column_names)
-            try:
-                table.pandera_schema().validate(frame, lazy=True)
-            except pandera.errors.SchemaErrors as errors:
-                failures[table.name] = errors.failure_cases.head(50)
+    receipts = _receipts_in_force(home, partitions)
+    failures = _schema_failures(home, receipts)
     for table in STAGED_TABLES:
         failed = failures.get(table.name)
         yield dg.AssetCheckResult(
@@ -151,6 +134,34 @@ def bus_staged(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeR
         "uploads": dg.MetadataValue.md("\n".join(f"- {m:%Y-%m} {p}: `{r.sha256[:12]}` {r.original_filename}"
                                                  for (m, p), r in list(zip(partitions, receipts, strict=True))[:50])),
     })
+
+
+def _receipts_in_force(home, partitions: list[tuple]) -> list[Receipt]:
+    """The receipt of the upload in force for each (month, participant) partition; a partition without one fails."""
+    in_force = uploads_in_force(home)
+    receipts = []
+    for month, participant_id in partitions:
+        receipt = in_force.get((month.isoformat(), participant_id))
+        if receipt is None:
+            raise dg.Failure(f"No accepted upload is in force for {participant_id} in {month:%Y-%m}: "
+                             "upload one (divobench upload) before staging this partition.")
+        receipts.append(receipt)
+    return receipts
+
+
+def _schema_failures(home, receipts: list[Receipt]) -> dict[str, pd.DataFrame]:
+    """Per staged table whose rows fail its Pandera schema: the first 50 failure cases."""
+    failures = {}
+    with duckdb.connect() as scratch:
+        for table in STAGED_TABLES:
+            paths = _staged_files(home, receipts, table.name)
+            frame = scratch.execute("SELECT * FROM read_parquet(?)", [paths]).df() if paths else \
+                pd.DataFrame(columns=table.column_names)
+            try:
+                table.pandera_schema().validate(frame, lazy=True)
+            except pandera.errors.SchemaErrors as errors:
+                failures[table.name] = errors.failure_cases.head(50)
+    return failures
 
 
 def _staged_files(home, receipts: list[Receipt], table_name: str) -> list[str]:
