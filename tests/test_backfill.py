@@ -1,17 +1,22 @@
-"""Adding an indicator and materialising it for all history: 24 months in one single-run backfill."""
+"""Adding an indicator and materialising it for all history: 24 months in one single-run backfill.
+
+The test passes its own indicator set (the registry plus one) as the ``wi_indicator_set`` resource."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import dagster as dg
-from comparison_fixtures import Counts, query, run_job, stage
+from comparison_fixtures import QUIET, Counts, query, stage
 
 from divobench_pipeline.core.participants import write_registry
-from divobench_pipeline.defs.wi_indicators import compute, registry
-from divobench_pipeline.defs.wi_indicators.registry import Indicator
+from divobench_pipeline.defs.comparisons.assets import wi_groepswaarden
+from divobench_pipeline.defs.wi_indicators.assets import wi_indicatoren
+from divobench_pipeline.defs.wi_indicators.registry import INDICATORS, Indicator
 from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.partitions import partition_range_tags
 from divobench_pipeline.orchestration.planning import shift_month
+from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource
 
 FIRST = dt.date(2023, 1, 1)
 MONTHS = [shift_month(FIRST, k) for k in range(24)]
@@ -26,17 +31,18 @@ def counts(k: int, g: int) -> Counts:
     return Counts(bestand=20 + k + g, uitstroom=(k + g) % 5 + 1, werk=(k * g) % 2)
 
 
-def test_a_new_indicator_is_backfilled_for_24_months_in_one_run(home, monkeypatch):
+def test_a_new_indicator_is_backfilled_for_24_months_in_one_run(home):
     write_registry(home.participants_file, [{"id": g, "name": g, "gemeenten": [g]} for g in GEMEENTEN])
     stage(home, {(m, g): counts(k, j) for k, m in enumerate(MONTHS) for j, g in enumerate(GEMEENTEN)},
           {g: g for g in GEMEENTEN})
-    extended = (*registry.INDICATORS, NEW)
-    for module in (registry, compute):
-        monkeypatch.setattr(module, "INDICATORS", extended)
-    monkeypatch.setattr(registry, "_BY_CODE", {i.code: i for i in extended})
-
     instance = dagster_instance(home)
-    result = run_job(home, "indicator_job", MONTHS[0], MONTHS[-1], instance=instance)
+    result = dg.materialize(
+        [wi_indicatoren, wi_groepswaarden], instance=instance, run_config=QUIET,
+        resources={"divobench_home": DivobenchHomeResource(root=str(home.root)),
+                   "warehouse": WarehouseResource(path=str(home.warehouse)),
+                   "wi_indicator_set": (*INDICATORS, NEW)},
+        tags=partition_range_tags(MONTHS[0].isoformat(), MONTHS[-1].isoformat()))
+    assert result.success
 
     assert len(instance.get_run_records()) == 1
     for asset in ("wi_indicatoren", "wi_groepswaarden"):

@@ -136,6 +136,7 @@ def test_hand_counts_cover_every_indicator():
 def test_a_single_gemeente_participant_equals_its_gemeente(june):
     gemeente = june[(june["level"] == "gemeente") & (june["unit"] == "GM0003")].drop(columns="level")
     participant = june[(june["level"] == "participant") & (june["unit"] == "GM0003")].drop(columns="level")
+    assert sorted(gemeente["indicator"]) == sorted(code for code, units in HAND.items() if "GM0003" in units)
     pd.testing.assert_frame_equal(gemeente.reset_index(drop=True), participant.reset_index(drop=True))
 
 
@@ -144,6 +145,14 @@ def test_pooled_is_not_an_average_of_ratios(june):
     gemeente_values = [_row(june, code, "gemeente", g)["value"] for g in PARTICIPANTS["SV-TEST"]]
     assert _row(june, code, "participant", "SV-TEST")["value"] == 0.5
     assert pd.Series(gemeente_values).mean() == pytest.approx(0.3)
+
+
+def test_only_the_indicators_passed_are_computed(con, june):
+    subset = [indicator("wi.uitstroom.pw"), indicator("wi.aandeel_uitstroom_werk.pw")]
+    computed = compute_indicators(con, [JUNE], PARTICIPANTS, subset)
+    assert list(dict.fromkeys(computed["indicator"])) == ["wi.uitstroom.pw", "wi.aandeel_uitstroom_werk.pw"]
+    expected = june[june["indicator"].isin([i.code for i in subset])]
+    pd.testing.assert_frame_equal(computed, expected.reset_index(drop=True))
 
 
 def test_output_matches_indicator_value_table(con, june):

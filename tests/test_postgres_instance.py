@@ -14,7 +14,7 @@ import dagster as dg
 import pytest
 import yaml
 from processes import free_port
-from test_pipeline import EXAMPLE, PARTICIPANTS, drop, query
+from test_pipeline import EXAMPLE, EXAMPLE_VALUES, PARTICIPANTS, drop, query
 
 from divobench_pipeline.core.participants import write_registry
 from divobench_pipeline.orchestration.refresh import refresh
@@ -90,4 +90,6 @@ def test_the_production_storage_configuration_runs_the_pipeline_on_postgresql(ho
         cursor.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION' "
                        "AND asset_key LIKE '%wi_indicatoren%'")
         assert cursor.fetchone()[0] == 1
-    assert query(home, "SELECT count(*) FROM indicator_value WHERE unit = 'GM0363'")[0][0] > 0
+    values = dict(query(home, "SELECT indicator, value FROM indicator_value WHERE unit = 'GM0363' "
+                              "AND level = 'gemeente' AND indicator != 'wi.bijstandsdichtheid.pw'"))
+    assert values == {code: value for code, (_, _, value) in EXAMPLE_VALUES.items()}

@@ -17,6 +17,7 @@ from divobench_pipeline.defs.cbs.plausibility import (
 )
 from divobench_pipeline.defs.comparisons.lineage import code_version, write_lineage
 from divobench_pipeline.defs.wi_indicators.compute import compute_indicators, flow_reconciliation
+from divobench_pipeline.defs.wi_indicators.registry import Indicator
 from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import month_partitions
 from divobench_pipeline.orchestration.planning import indicator_fingerprints, staged_uploads
@@ -39,12 +40,15 @@ PLAUSIBILITY_DESCRIPTION = (
         dg.AssetCheckSpec("cbs_plausibiliteit", asset="wi_indicatoren", description=PLAUSIBILITY_DESCRIPTION)],
 )
 def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeResource,
-                   warehouse: WarehouseResource):
-    """Basic W&I indicators (basismodule) for each month: per gemeente and pooled per participant."""
+                   warehouse: WarehouseResource, wi_indicator_set: dg.ResourceParam[tuple[Indicator, ...]]):
+    """Basic W&I indicators (basismodule) for each month: per gemeente and pooled per participant.
+
+    ``wi_indicator_set`` is the registry's ``INDICATORS`` (bound in this domain's definitions).
+    """
     registry = divobench_home.registry()
     months = [dt.date.fromisoformat(key) for key in context.partition_keys]
     with warehouse.connect() as con:
-        values = compute_indicators(con, months, registry.gemeenten_by_participant())
+        values = compute_indicators(con, months, registry.gemeenten_by_participant(), wi_indicator_set)
         fingerprints = indicator_fingerprints(staged_uploads(con), registry, con)
         con.execute("BEGIN TRANSACTION")
         for table in (INDICATOR_VALUE, INDICATOR_MONTH_STATE):

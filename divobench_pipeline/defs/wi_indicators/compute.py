@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from divobench_pipeline.core.schemas import INDICATOR_VALUE
-from divobench_pipeline.defs.wi_indicators.registry import BASES, INDICATORS, Indicator, indicator
+from divobench_pipeline.defs.wi_indicators.registry import BASES, INDICATORS, Indicator
 
 PW = ("01",)
 BUIG = ("01", "02", "03", "14")
@@ -86,23 +86,26 @@ MONTHS_PER_QUERY = 6  # a national month of staged rows takes ~100 MiB in DuckDB
 
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date],
-                       participants: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """Every indicator for every gemeente and participant with data in each of ``months``.
+                       participants: Mapping[str, Sequence[str]],
+                       indicators: Sequence[Indicator] = INDICATORS) -> pd.DataFrame:
+    """Every indicator (of ``indicators``, default the registry) for every gemeente and participant with data in
+    each of ``months``.
 
     ``participants`` maps a participant id to its gemeentecodes (GMxxxx). Returns the columns of
     ``indicator_value``; a participant's numerator and denominator are the sums over its gemeenten with data.
     """
     months = sorted({_first_of_month(m) for m in months})
     batches = [months[k:k + MONTHS_PER_QUERY] for k in range(0, len(months), MONTHS_PER_QUERY)]
-    gemeente = pd.concat([_gemeente_batch(con, batch) for batch in batches], ignore_index=True)
+    gemeente = pd.concat([_gemeente_batch(con, batch, indicators) for batch in batches], ignore_index=True)
     result = pd.concat([gemeente.assign(level="gemeente"), _pooled(gemeente, participants).assign(level="participant")],
                        ignore_index=True)
-    return _finish(result)
+    return _finish(result, indicators)
 
 
-def _gemeente_batch(con: duckdb.DuckDBPyConnection, months: list[dt.date]) -> pd.DataFrame:
-    values = _with_kenmerk_denominators(con, _gemeente_values(con, months))
-    values = pd.concat([values, *_changes_12m(values)], ignore_index=True)
+def _gemeente_batch(con: duckdb.DuckDBPyConnection, months: list[dt.date], indicators: Sequence[Indicator]
+                    ) -> pd.DataFrame:
+    values = _with_kenmerk_denominators(con, _gemeente_values(con, months, indicators), indicators)
+    values = pd.concat([values, *_changes_12m(values, indicators)], ignore_index=True)
     return values[values["month"].isin(pd.to_datetime(months))]
 
 
@@ -130,16 +133,18 @@ def flow_reconciliation(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date
     return flows
 
 
-def _gemeente_values(con: duckdb.DuckDBPyConnection, months: list[dt.date]) -> pd.DataFrame:
+def _gemeente_values(con: duckdb.DuckDBPyConnection, months: list[dt.date], indicators: Sequence[Indicator]
+                     ) -> pd.DataFrame:
     """Numerator and denominator of every base indicator per gemeente and month (long format).
 
     Of the months twelve months earlier, only the indicators that a ``change_12m_of`` indicator refers to.
     """
-    targets = {i.change_12m_of for i in INDICATORS if i.change_12m_of}
+    targets = {i.change_12m_of for i in indicators if i.change_12m_of}
     year_before = sorted({_shift_month(m, -12) for m in months} - set(months)) if targets else []
-    frames = [_base_values(con, months, INDICATORS)]
+    frames = [_base_values(con, months, indicators)]
     if year_before:
-        frames.append(_base_values(con, year_before, [indicator(code) for code in sorted(targets)]))
+        by_code = {i.code: i for i in indicators}
+        frames.append(_base_values(con, year_before, [by_code[code] for code in sorted(targets)]))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -171,9 +176,10 @@ def _base_values(con: duckdb.DuckDBPyConnection, months: list[dt.date], indicato
     return pd.concat(frames, ignore_index=True)
 
 
-def _with_kenmerk_denominators(con: duckdb.DuckDBPyConnection, values: pd.DataFrame) -> pd.DataFrame:
+def _with_kenmerk_denominators(con: duckdb.DuckDBPyConnection, values: pd.DataFrame,
+                               indicators: Sequence[Indicator]) -> pd.DataFrame:
     """Denominators from ``gemeente_kenmerk`` (of M's year); rows of gemeenten without that kenmerk are dropped."""
-    kenmerken = {i.code: i.denominator_kenmerk for i in INDICATORS if i.denominator_kenmerk}
+    kenmerken = {i.code: i.denominator_kenmerk for i in indicators if i.denominator_kenmerk}
     if not kenmerken:
         return values
     from_kenmerk = values["indicator"].isin(list(kenmerken))
@@ -186,10 +192,10 @@ def _with_kenmerk_denominators(con: duckdb.DuckDBPyConnection, values: pd.DataFr
     return pd.concat([values[~from_kenmerk], rows[values.columns]], ignore_index=True)
 
 
-def _changes_12m(values: pd.DataFrame) -> list[pd.DataFrame]:
+def _changes_12m(values: pd.DataFrame, indicators: Sequence[Indicator]) -> list[pd.DataFrame]:
     """Change against twelve months earlier, where the gemeente has data in both months."""
     frames = []
-    for i in INDICATORS:
+    for i in indicators:
         if i.change_12m_of is None:
             continue
         of = values[values["indicator"] == i.change_12m_of][["unit", "month", "numerator"]]
@@ -211,13 +217,13 @@ def _pooled(gemeente: pd.DataFrame, participants: Mapping[str, Sequence[str]]) -
     return pooled.rename(columns={"participant": "unit"})
 
 
-def _finish(values: pd.DataFrame) -> pd.DataFrame:
+def _finish(values: pd.DataFrame, indicators: Sequence[Indicator]) -> pd.DataFrame:
     """Values from numerators and denominators; rows in registry order, then level, unit and month."""
-    has_denominator = values["indicator"].map({i.code: i.has_denominator for i in INDICATORS}).astype(bool)
+    has_denominator = values["indicator"].map({i.code: i.has_denominator for i in indicators}).astype(bool)
     denominator = values["denominator"].where(values["denominator"] != 0)
     values["value"] = np.where(has_denominator, values["numerator"] / denominator, values["numerator"])
     values["denominator"] = values["denominator"].where(has_denominator)
-    order = {i.code: k for k, i in enumerate(INDICATORS)}
+    order = {i.code: k for k, i in enumerate(indicators)}
     values = values.sort_values(_KEYS, key=lambda s: s.map(order) if s.name == "indicator" else s)
     values = values[INDICATOR_VALUE.column_names].reset_index(drop=True)
     values["month"] = values["month"].astype("datetime64[ns]")

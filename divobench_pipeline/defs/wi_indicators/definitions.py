@@ -4,5 +4,10 @@ import dagster as dg
 
 from divobench_pipeline.defs.wi_indicators.assets import wi_indicatoren
 from divobench_pipeline.defs.wi_indicators.jobs import indicator_job
+from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 
-defs = dg.Definitions(assets=[wi_indicatoren], jobs=[indicator_job])
+defs = dg.Definitions(
+    assets=[wi_indicatoren], jobs=[indicator_job],
+    resources={"wi_indicator_set": dg.ResourceDefinition.hardcoded_resource(
+        INDICATORS, "The W&I indicators wi_indicatoren computes: the registry's (a test may pass its own).")},
+)
