@@ -1,6 +1,12 @@
 """The code location as Dagster sees it: what the data team finds in the UI."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import dagster as dg
+import pytest
 
 from divobench_pipeline.core.schemas import STAGED_TABLES
 from divobench_pipeline.definitions import load_defs
@@ -33,8 +39,21 @@ def test_the_code_location_loads_with_its_asset_graph(home):
 
 
 def test_the_instance_limits_warehouse_writers_to_one(home):
-    assert "default_limit: 1" in (home.dagster_home / "dagster.yaml").read_text()
-    assert dagster_instance(home).run_monitoring_enabled and dagster_instance(home).run_retries_enabled
+    instance = dagster_instance(home)
+    assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    assert instance.run_monitoring_enabled and instance.run_retries_enabled
     defs = load_defs(home)
     for name in ("bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES):
         assert defs.resolve_assets_def(name).op.pool == "duckdb_write"
+
+
+@pytest.mark.slow
+def test_dagster_validates_the_workspace(tmp_path):
+    """``dagster definitions validate`` as a developer runs it, through ``workspace.yaml`` in the checkout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIVOBENCH_", "DAGSTER_"))}
+    env["DIVOBENCH_HOME"] = str(tmp_path / "home")
+    done = subprocess.run([str(Path(sys.executable).with_name("dagster")), "definitions", "validate",
+                           "-w", "workspace.yaml"], cwd=Path(__file__).parents[1], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "All code locations passed validation." in done.stdout + done.stderr
