@@ -156,15 +156,17 @@ def build_gebieden(year: int, gemeenten: list[dict], inwoners: dict[str, int], d
 def build_bevolking(gemeenten: dict[str, str], inwoners: dict[int, dict[str, int]]) -> None:
     table = "03759ned"
     props = [dimension(0, 0, "Geslacht", "Geslacht"), dimension(1, 1, "Leeftijd", "Leeftijd"),
-             dimension(2, 2, "RegioS", "Regio's", "GeoDimension"), dimension(3, 3, "Perioden", "Perioden",
+             dimension(2, 2, "BurgerlijkeStaat", "Burgerlijke staat"),
+             dimension(3, 3, "RegioS", "Regio's", "GeoDimension"), dimension(4, 4, "Perioden", "Perioden",
                                                                             "TimeDimension"),
-             topic(4, 4, None, "BevolkingOp1Januari_1", "Bevolking op 1 januari", "Long", "aantal"),
-             topic(5, 5, None, "GemiddeldeBevolking_2", "Gemiddelde bevolking", "Long", "aantal")]
+             topic(5, 5, None, "BevolkingOp1Januari_1", "Bevolking op 1 januari", "Long", "aantal"),
+             topic(6, 6, None, "GemiddeldeBevolking_2", "Gemiddelde bevolking", "Long", "aantal")]
     rows = []
     for year in sorted(inwoners):
         for code in sorted(inwoners[year]):
             n = inwoners[year][code]
-            rows.append({"ID": len(rows), "Geslacht": "T001038", "Leeftijd": "10000", "RegioS": pad(code),
+            rows.append({"ID": len(rows), "Geslacht": "T001038", "Leeftijd": "10000",
+                         "BurgerlijkeStaat": "T001019", "RegioS": pad(code),
                          "Perioden": f"{year}JJ00", "BevolkingOp1Januari_1": n,
                          "GemiddeldeBevolking_2": round(n * (1 + growth(code) / 2)) if year < 2026 else None})
     write_table(table, {
@@ -175,6 +177,8 @@ def build_bevolking(gemeenten: dict[str, str], inwoners: dict[int, dict[str, int
         "Geslacht": [{"Key": "T001038", "Title": "Totaal mannen en vrouwen", "Description": "",
                       "CategoryGroupID": None}],
         "Leeftijd": [{"Key": "10000", "Title": "Totaal", "Description": "", "CategoryGroupID": None}],
+        "BurgerlijkeStaat": [{"Key": "T001019", "Title": "Totaal burgerlijke staat", "Description": "",
+                              "CategoryGroupID": None}],
         "RegioS": [{"Key": pad(c), "Title": gemeenten[c], "Description": "", "DetailRegionCode": ""}
                    for c in sorted({c for y in inwoners.values() for c in y})],
         "Perioden": [{"Key": f"{y}JJ00", "Title": str(y), "Description": "", "Status": "Definitief"}
