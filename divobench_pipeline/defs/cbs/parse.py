@@ -35,7 +35,8 @@ def key_base(key: str) -> str:
     return re.sub(r"_\d+$", "", key)
 
 
-def _number(key: str) -> int | None:
+def key_number(key: str) -> int | None:
+    """``Code_34`` → 34 (None without a number suffix)."""
     found = re.search(r"_(\d+)$", key)
     return int(found.group(1)) if found else None
 
@@ -121,12 +122,12 @@ def check_unique(frame: pd.DataFrame, keys: list[str], table_id: str) -> pd.Data
 def gebieden_indeling(table: CbsTable, year: int) -> pd.DataFrame:
     """Gebieden in Nederland of ``year`` as rows of ``gemeente_indeling``."""
     props = {p["ID"]: p for p in table.properties}
-    by_number = {_number(p["Key"]): p for p in topics(table) if _number(p["Key"]) is not None}
+    by_number = {key_number(p["Key"]): p for p in topics(table) if key_number(p["Key"]) is not None}
     roles: dict[str, tuple[str, str | None]] = {}
     for p in topics(table):
         if key_base(p["Key"]) != "Code":
             continue
-        partner = by_number.get(_number(p["Key"]) + 1)
+        partner = by_number.get(key_number(p["Key"]) + 1)
         name_key = partner["Key"] if partner and key_base(partner["Key"]) in ("Naam", "Omschrijving") else None
         prefixes = {strip(r.get(p["Key"]))[:2] for r in table.rows if strip(r.get(p["Key"]))}
         group_title = props.get(p.get("ParentID"), {}).get("Title", "") + " " + p.get("Title", "")
