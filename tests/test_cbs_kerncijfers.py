@@ -110,11 +110,11 @@ def test_group_values_cover_every_gemeente_of_the_years_indeling(home, loaded):
     assert groups[2016, "landelijk"] == (1, 390) and groups[2015, "landelijk"] == (1, 393)
     assert groups[2017, "landelijk"] == (1, 388)
     assert [groups[2016, t][0] for t in ("provincie", "corop", "arbeidsmarktregio", "grootteklasse")] == [12, 40, 35, 8]
-    (landelijk,) = query(home, "SELECT numerator, group_n FROM group_value WHERE indicator = 'cbs.reintegratie_personen' "
-                               "AND group_type = 'landelijk' AND month = DATE '2016-12-01'")
+    (landelijk,) = query(home, "SELECT numerator, group_n FROM group_value WHERE group_type = 'landelijk' "
+                               "AND indicator = 'cbs.reintegratie_personen' AND month = DATE '2016-12-01'")
     assert landelijk[1] == 388  # the "." of Haarlem and Zandvoort (GM0392, GM0473) leave them out (and the count)
-    noord_holland = query(home, "SELECT g.numerator FROM group_value g WHERE g.indicator = 'cbs.bijstandsontvangers' "
-                                "AND g.month = DATE '2016-12-01' AND g.group_type = 'provincie' AND g.group_code = 'PV27'")
+    noord_holland = query(home, "SELECT numerator FROM group_value WHERE indicator = 'cbs.bijstandsontvangers' "
+                                "AND month = DATE '2016-12-01' AND group_type = 'provincie' AND group_code = 'PV27'")
     by_hand = query(home, """SELECT sum(v.numerator) FROM indicator_value v JOIN gemeente_indeling i
         ON i.gemeente_code = v.unit AND i.jaar = 2016 AND i.provincie_code = 'PV27'
         WHERE v.indicator = 'cbs.bijstandsontvangers' AND v.level = 'gemeente' AND v.month = DATE '2016-12-01'""")

@@ -67,7 +67,8 @@ def test_refresh_takes_an_upload_from_the_inbox_to_indicators(registered):
     drop(home, "GM0363", EXAMPLE)
     outcome = refresh(home)
     assert outcome.success
-    assert [run.job for run in outcome.runs] == ["bus_intake_job", "bus_staging_job", "cbs_job", "indicator_job"]
+    assert [run.job for run in outcome.runs] == ["bus_intake_job", "bus_staging_job", "cbs_job",
+                                                 "cbs_kerncijfers_job", "indicator_job"]
     assert not any(home.inbox_of("GM0363").iterdir())
 
     assert query(home, "SELECT count(*) FROM bus_uitkering WHERE month = ? AND participant_id = 'GM0363'",

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import hashlib
+import io
 import json
 import sys
 import tempfile
@@ -26,7 +26,8 @@ from divobench_pipeline.demo.setup import DEMO_PARTICIPANTS
 
 OUT = Path(__file__).resolve().parents[1] / "divobench_pipeline" / "defs" / "cbs" / "extracts"
 FEED = "https://opendata.cbs.nl/ODataFeed/odata"
-GEBIEDEN = {2015: "82949NED", 2016: "83287NED", 2017: "83553NED", 2020: "84721NED", 2021: "84929NED", 2024: "85755NED", 2025: "86059NED", 2026: "86247NED"}
+GEBIEDEN = {2015: "82949NED", 2016: "83287NED", 2017: "83553NED",
+            2020: "84721NED", 2021: "84929NED", 2024: "85755NED", 2025: "86059NED", 2026: "86247NED"}
 GEBIEDEN_MODIFIED = {2015: "2015-07-03T02:00:00", 2016: "2016-06-30T02:00:00", 2017: "2017-07-03T02:00:00",
                      2020: "2020-07-03T02:00:00", 2021: "2021-07-02T02:00:00", 2024: "2024-09-19T02:00:00",
                      2025: "2025-09-18T02:00:00", 2026: "2026-07-01T02:00:00"}
@@ -151,7 +152,8 @@ def build_gebieden(year: int, gemeenten: list[dict], inwoners: dict[str, int], d
         regios.append({"Key": pad(g["code"]), "Title": g["name"], "Description": "", "DetailRegionCode": ""})
     write_table(table, {
         "TableInfos": table_infos(table, f"Gebieden in Nederland {year}", GEBIEDEN_MODIFIED[year], str(year),
-                                  "Jaarlijks", f"Regionale indelingen van de gemeenten in Nederland op 1 januari {year}."),
+                                  "Jaarlijks",
+                                  f"Regionale indelingen van de gemeenten in Nederland op 1 januari {year}."),
         "TypedDataSet": rows, "DataProperties": props, "CategoryGroups": [], "RegioS": regios})
 
 

@@ -12,7 +12,14 @@ import math
 import pandas as pd
 
 from divobench_pipeline.defs.cbs.client import CbsTable
-from divobench_pipeline.defs.cbs.parse import REGION_TYPES, check_unique, dimension_key, key_number, selected_rows, topics
+from divobench_pipeline.defs.cbs.parse import (
+    REGION_TYPES,
+    check_unique,
+    dimension_key,
+    key_number,
+    selected_rows,
+    topics,
+)
 from divobench_pipeline.defs.cbs_kerncijfers.source import LEEFTIJDEN, MEASURES
 
 COLUMNS = ["jaar", "regio_code", "leeftijd", "kenmerk", "waarde"]
