@@ -56,8 +56,8 @@ def cbs_kerncijfers(context: dg.AssetExecutionContext, cbs: CbsResource, divoben
     per_year = values.assign(jaar=values["month"].dt.year).groupby(["jaar", "level"]).size().reset_index(name="waarden")
     return dg.MaterializeResult(metadata={
         "bron": _bron(tables), "waarden": markdown_table(per_year),
-        "onbekend_bij_cbs": len(unknown), "gemeenten": int(kern["regio_code"].str.startswith("GM").sum() // max(
-            1, kern[["leeftijd", "kenmerk"]].drop_duplicates().shape[0]))})
+        "onbekend_bij_cbs": len(unknown),
+        "gemeenten": int(kern.loc[kern["regio_code"].str.startswith("GM"), "regio_code"].nunique())})
 
 
 @dg.asset(
@@ -84,7 +84,7 @@ def cbs_kerncijfers_groepswaarden(context: dg.AssetExecutionContext, divobench_h
     yield dg.AssetCheckResult(check_name="landelijk_gelijk_aan_nl01", passed=off.empty and not against.empty,
                               severity=dg.AssetCheckSeverity.WARN,
                               metadata={"vergeleken": len(against), "buiten_marge": markdown_table(off),
-                                        "zonder_nl01": int(against["binnen_marge"].isna().sum())})
+                                        "niet_beoordeeld": markdown_table(against[against["binnen_marge"].isna()])})
     yield dg.MaterializeResult(metadata={"groepen": markdown_table(per_type)})
 
 

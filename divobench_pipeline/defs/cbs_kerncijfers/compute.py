@@ -21,6 +21,9 @@ from divobench_pipeline.defs.cbs_kerncijfers.source import NEDERLAND
 
 ROUNDING = 5.0
 """CBS rounds every count to tens: each gemeente's published count is at most 5 from the true one."""
+MOVES_COUNT = ("cbs.instroom_bijstand", "cbs.uitstroom_bijstand")
+"""Flows in which a move between gemeenten counts (uitstroom in one, instroom in the other) but not in CBS's
+national figure: the sum over gemeenten is not expected to equal NL01, so they are shown, not judged."""
 
 
 def december(year: int) -> dt.date:
@@ -71,7 +74,8 @@ def indicator_values(kern: pd.DataFrame, gemeenten_by_participant: Mapping[str, 
 def landelijk_against_nl01(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> pd.DataFrame:
     """Per indicator and year: the landelijk group's numerator and denominator (pooled from the gemeenten) next to
     CBS's NL01 figures, with the margin the rounding to tens allows (5 per gemeente with a value, times the
-    factor). ``binnen_marge`` is False beyond it, None where NL01 itself is unknown."""
+    factor). ``binnen_marge`` is False beyond it, None where NL01 itself is unknown or the indicator is a flow that
+    moves between gemeenten inflate (``MOVES_COUNT``)."""
     group = con.execute("""
         SELECT g.indicator, year(g.month) AS jaar, g.numerator, g.denominator,
                (SELECT count(*) FROM indicator_value v WHERE v.indicator = g.indicator AND v.month = g.month
@@ -92,6 +96,7 @@ def landelijk_against_nl01(con: duckdb.DuckDBPyConnection, years: Sequence[int])
                 continue
             cbs = values.get((r.jaar, NEDERLAND, i.leeftijd, kenmerk), math.nan)
             margin = factor * ROUNDING * r.gemeenten
-            ok = None if math.isnan(cbs) else bool(abs(landelijk - factor * cbs) <= margin)
+            judged = not math.isnan(cbs) and r.indicator not in MOVES_COUNT
+            ok = bool(abs(landelijk - factor * cbs) <= margin) if judged else None
             rows.append((r.indicator, r.jaar, part, landelijk, None if math.isnan(cbs) else factor * cbs, margin, ok))
     return pd.DataFrame(rows, columns=["indicator", "jaar", "deel", "landelijk", "cbs_nl01", "marge", "binnen_marge"])
