@@ -95,7 +95,11 @@ def test_demo_runs_the_main_job_end_to_end(tmp_path):
     assert {row["unit"] for row in rows if row["level"] == "participant"} == {
         "GM0153", "GM0637", "GM1680", "SV-ISD-BOLLENSTREEK"}
     assert {row["unit"] for row in rows if row["level"] == "gemeente"} >= {"GM0534", "GM0553", "GM0575", "GM1525"}
-    assert len({row["month"] for row in rows}) == 3
+    assert len({row["month"] for row in rows if row["indicator"].startswith("wi.")}) == 3
+    cbs = {(r["indicator"], r["unit"], r["month"]): r["value"] for r in rows if r["indicator"].startswith("cbs.")}
+    assert {month for _, _, month in cbs} == {"2015-12", "2016-12", "2017-12"}  # offline, from the shipped extracts
+    assert cbs["cbs.bijstandsontvangers", "GM0153", "2016-12"] == "8790"  # CBS 83747NED, Enschede, 15 jaar of ouder
+    assert "  GM0153: 8560 bijstandsontvangers (63.8 per 1.000 inwoners van 15+)" in result.stdout  # 84066NED, 2017
     assert len(list(home.glob("quarantine/GM1680/*/rapport.html"))) == 1
     assert len(list(home.glob("reports/uploads/*/*/*.html"))) == 4 * 3
     assert not [p for p in (home / "inbox").rglob("*") if p.is_file()]

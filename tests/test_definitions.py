@@ -20,7 +20,8 @@ def test_the_code_location_loads_with_its_asset_graph(home):
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
-        "bus_uploads", "bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES}
+        "bus_uploads", "bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES,
+        "cbs_kerncijfers", "cbs_kerncijfers_groepswaarden"}
     assert graph.get(dg.AssetKey("bus_staged")).parent_keys == {dg.AssetKey("bus_uploads")}
     assert graph.get(dg.AssetKey("wi_indicatoren")).parent_keys == {
         dg.AssetKey("bus_staged"), dg.AssetKey("cbs_bevolking"), dg.AssetKey("cbs_bijstand")}
@@ -30,7 +31,8 @@ def test_the_code_location_loads_with_its_asset_graph(home):
     checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert checks == {("bus_staged", f"{t.name}_schema") for t in STAGED_TABLES} | {
         ("bus_staged", "signaleringen"), ("bus_staged", "volledigheid"), ("wi_indicatoren", "stroomaansluiting"),
-        ("wi_groepswaarden", "landelijk_sluit_aan"), ("wi_indicatoren", "cbs_plausibiliteit")} | {
+        ("wi_groepswaarden", "landelijk_sluit_aan"), ("wi_indicatoren", "cbs_plausibiliteit"),
+        ("cbs_kerncijfers_groepswaarden", "landelijk_gelijk_aan_nl01")} | {
         ("aanleverstatus", name) for name in ("aanlevering_compleet", "aanlevering_op_tijd", "volume_in_lijn",
                                               "volledigheid_in_lijn")}
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"bus_intake_job", "bus_staging_job",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import sys
 import tempfile
@@ -25,8 +26,10 @@ from divobench_pipeline.demo.setup import DEMO_PARTICIPANTS
 
 OUT = Path(__file__).resolve().parents[1] / "divobench_pipeline" / "defs" / "cbs" / "extracts"
 FEED = "https://opendata.cbs.nl/ODataFeed/odata"
-GEBIEDEN = {2020: "84721NED", 2021: "84929NED", 2024: "85755NED", 2025: "86059NED", 2026: "86247NED"}
-GEBIEDEN_MODIFIED = {2020: "2020-07-03T02:00:00", 2021: "2021-07-02T02:00:00", 2024: "2024-09-19T02:00:00",
+GEBIEDEN = {2015: "82949NED", 2016: "83287NED", 2017: "83553NED",
+            2020: "84721NED", 2021: "84929NED", 2024: "85755NED", 2025: "86059NED", 2026: "86247NED"}
+GEBIEDEN_MODIFIED = {2015: "2015-07-03T02:00:00", 2016: "2016-06-30T02:00:00", 2017: "2017-07-03T02:00:00",
+                     2020: "2020-07-03T02:00:00", 2021: "2021-07-02T02:00:00", 2024: "2024-09-19T02:00:00",
                      2025: "2025-09-18T02:00:00", 2026: "2026-07-01T02:00:00"}
 HERINDELING_CASES = ["GM0003", "GM0010", "GM0024", "GM1979", "GM0788", "GM0757", "GM0824", "GM0855", "GM0865"]
 # Constructed 2020 inwoners of the gemeenten in the herindeling cases (order of magnitude as published by CBS).
@@ -149,22 +152,25 @@ def build_gebieden(year: int, gemeenten: list[dict], inwoners: dict[str, int], d
         regios.append({"Key": pad(g["code"]), "Title": g["name"], "Description": "", "DetailRegionCode": ""})
     write_table(table, {
         "TableInfos": table_infos(table, f"Gebieden in Nederland {year}", GEBIEDEN_MODIFIED[year], str(year),
-                                  "Jaarlijks", f"Regionale indelingen van de gemeenten op 1 januari {year}."),
+                                  "Jaarlijks",
+                                  f"Regionale indelingen van de gemeenten in Nederland op 1 januari {year}."),
         "TypedDataSet": rows, "DataProperties": props, "CategoryGroups": [], "RegioS": regios})
 
 
 def build_bevolking(gemeenten: dict[str, str], inwoners: dict[int, dict[str, int]]) -> None:
     table = "03759ned"
     props = [dimension(0, 0, "Geslacht", "Geslacht"), dimension(1, 1, "Leeftijd", "Leeftijd"),
-             dimension(2, 2, "RegioS", "Regio's", "GeoDimension"), dimension(3, 3, "Perioden", "Perioden",
+             dimension(2, 2, "BurgerlijkeStaat", "Burgerlijke staat"),
+             dimension(3, 3, "RegioS", "Regio's", "GeoDimension"), dimension(4, 4, "Perioden", "Perioden",
                                                                             "TimeDimension"),
-             topic(4, 4, None, "BevolkingOp1Januari_1", "Bevolking op 1 januari", "Long", "aantal"),
-             topic(5, 5, None, "GemiddeldeBevolking_2", "Gemiddelde bevolking", "Long", "aantal")]
+             topic(5, 5, None, "BevolkingOp1Januari_1", "Bevolking op 1 januari", "Long", "aantal"),
+             topic(6, 6, None, "GemiddeldeBevolking_2", "Gemiddelde bevolking", "Long", "aantal")]
     rows = []
     for year in sorted(inwoners):
         for code in sorted(inwoners[year]):
             n = inwoners[year][code]
-            rows.append({"ID": len(rows), "Geslacht": "T001038", "Leeftijd": "10000", "RegioS": pad(code),
+            rows.append({"ID": len(rows), "Geslacht": "T001038", "Leeftijd": "10000",
+                         "BurgerlijkeStaat": "T001019", "RegioS": pad(code),
                          "Perioden": f"{year}JJ00", "BevolkingOp1Januari_1": n,
                          "GemiddeldeBevolking_2": round(n * (1 + growth(code) / 2)) if year < 2026 else None})
     write_table(table, {
@@ -175,6 +181,8 @@ def build_bevolking(gemeenten: dict[str, str], inwoners: dict[int, dict[str, int
         "Geslacht": [{"Key": "T001038", "Title": "Totaal mannen en vrouwen", "Description": "",
                       "CategoryGroupID": None}],
         "Leeftijd": [{"Key": "10000", "Title": "Totaal", "Description": "", "CategoryGroupID": None}],
+        "BurgerlijkeStaat": [{"Key": "T001019", "Title": "Totaal burgerlijke staat", "Description": "",
+                              "CategoryGroupID": None}],
         "RegioS": [{"Key": pad(c), "Title": gemeenten[c], "Description": "", "DetailRegionCode": ""}
                    for c in sorted({c for y in inwoners.values() for c in y})],
         "Perioden": [{"Key": f"{y}JJ00", "Title": str(y), "Description": "", "Status": "Definitief"}
@@ -252,6 +260,69 @@ def build_kerncijfers(shared: Path) -> dict[str, dict]:
     return gm
 
 
+# CBS *Sociale zekerheid; bijstand, re-integratie en WSW, gemeenten*: the real UntypedDataSet rows, as exported.
+KERNCIJFERS_WSW = {2015: ("83450NED", "2016-11-25T02:00:00"), 2016: ("83747NED", "2017-11-24T02:00:00"),
+                   2017: ("84066NED", "2018-11-23T02:00:00")}
+# CBS 03759ned, Nederland, bevolking op 1 januari (all ages): scales inwoners 15+ to a gemeentegrootte estimate.
+NL_INWONERS = {2015: 16_900_726, 2016: 16_979_120, 2017: 17_081_507}
+LEEFTIJD_WSW = [("20150", "15 jaar of ouder"), ("90100", "15 jaar tot AOW-leeftijd"),
+                ("90200", "AOW-leeftijd en ouder")]
+
+
+def read_kerncijfers_csv(shared: Path, year: int) -> list[dict]:
+    text = (shared / "cbs" / "bijstand_reintegratie_wsw_2015_2017" / f"gemeente_{year}.csv").read_text("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def build_kerncijfers_wsw(shared: Path, year: int) -> list[dict]:
+    """The real rows of one year, byte for byte as CBS's UntypedDataSet (padded strings, ``.`` unknown), as the
+    table's data set; DataProperties and the dimension entity sets in CBS's shape, measures keyed as in the file."""
+    table, modified = KERNCIJFERS_WSW[year]
+    rows = read_kerncijfers_csv(shared, year)
+    measures = [key for key in rows[0] if key not in ("ID", "Leeftijd", "Regiokenmerken")]
+    props = [dimension(0, 0, "Leeftijd", "Leeftijd"), dimension(1, 1, "Regiokenmerken", "Regiokenmerken",
+                                                                   "GeoDimension")]
+    props += [topic(2 + k, 2 + k, None, key, key.rsplit("_", 1)[0], "Double") for k, key in enumerate(measures)]
+    data = [{"ID": int(r["ID"]), **{k: v for k, v in r.items() if k != "ID"}} for r in rows]
+    write_table(table, {
+        "TableInfos": table_infos(table, f"Sociale zekerheid; bijstand, re-integratie en WSW, gemeenten {year}",
+                                  modified, str(year), "Eenmalig",
+                                  "Bijstandsontvangers, re-integratievoorzieningen en WSW-werknemers per gemeente."),
+        "TypedDataSet": data, "DataProperties": props, "CategoryGroups": [],
+        "Leeftijd": [{"Key": k, "Title": t, "Description": "", "CategoryGroupID": None} for k, t in LEEFTIJD_WSW],
+        "Regiokenmerken": [{"Key": k, "Title": k.strip(), "Description": "", "DetailRegionCode": ""}
+                           for k in dict.fromkeys(r["Regiokenmerken"] for r in rows)]})
+    return rows
+
+
+def gemeenten_2015_2017(shared: Path, regio: dict[str, dict], year: int, rows: list[dict]) -> tuple[list, dict]:
+    """The gemeenten of the year's kerncijfers table with the real 2016 codes of 83287NED-gebieden-2016 (where the
+    gemeente existed in 2016, else the CBS-derived classification) and inwoners 15+ scaled to all ages. An area code
+    the classification has no name for gets a blank name (CBS's own blank: divobench shows the code)."""
+    g16 = json.loads((shared / "cbs" / "83287NED-gebieden-2016" / "83287NED.json").read_text(encoding="utf-8"))
+    at = {code: k for k, code in enumerate(g16["reg"])}
+    names = {"region_code": {r["region_code"]: r["region"] for r in regio.values()},
+             "corop_code": {r["corop_code"]: r["corop"] for r in regio.values()},
+             "province_code": {r["province_code"]: r["province"] for r in regio.values()}}
+    nl = next(float(r["Inwoners_1"]) for r in rows if r["Regiokenmerken"].strip() == "NL01"
+              and r["Leeftijd"] == "20150")
+    gemeenten, inwoners = [], {}
+    for r in rows:
+        code = r["Regiokenmerken"].strip()
+        if not code.startswith("GM") or r["Leeftijd"] != "20150":
+            continue
+        g = dict(regio[code])
+        if code in at:
+            for field, key in (("region_code", "Arbeidsmarktregio's"), ("corop_code", "COROP-gebieden"),
+                               ("province_code", "Provincies")):
+                g[field] = g16[key][at[code]]
+        g.update({name: names[field].get(g[field], "") for field, name in
+                  (("region_code", "region"), ("corop_code", "corop"), ("province_code", "province"))})
+        gemeenten.append(g)
+        inwoners[code] = round(float(r["Inwoners_1"]) * NL_INWONERS[year] / nl)
+    return gemeenten, inwoners
+
+
 def main(shared: Path) -> None:
     regio = {r["code"]: r for r in csv.DictReader((shared / "gemeenten_regio_2010_2026.csv").open(encoding="utf-8"))}
     kern = build_kerncijfers(shared)
@@ -270,6 +341,9 @@ def main(shared: Path) -> None:
         build_gebieden(year, [regio[c] for c in current], inw[year], dichtheid)
     for year in (2020, 2021):
         build_gebieden(year, [regio[c] for c in inw[year]], inw[year], dichtheid)
+    for year in (2015, 2016, 2017):
+        rows = build_kerncijfers_wsw(shared, year)
+        build_gebieden(year, *gemeenten_2015_2017(shared, regio, year, rows), dichtheid)
     names = {c: r["name"] for c, r in regio.items()}
     build_bevolking(names, inw)
     build_bijstand(names)

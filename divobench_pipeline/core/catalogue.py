@@ -14,6 +14,7 @@ from typing import Protocol
 
 REGISTRY_MODULES: tuple[str, ...] = (
     "divobench_pipeline.defs.wi_indicators.registry",
+    "divobench_pipeline.defs.cbs_kerncijfers.registry",
 )
 
 
@@ -49,3 +50,12 @@ def catalogue_entry(code: str) -> IndicatorLike:
         if found.code == code:
             return found
     raise KeyError(f"unknown indicator {code!r}")
+
+
+@cache
+def pooled_by_comparisons() -> tuple[str, ...]:
+    """Codes whose group values the monthly comparisons compute: those of every registry that does not compute
+    its own (a registry module with ``OWN_GROUP_VALUES = True``, such as the yearly CBS kerncijfers)."""
+    return tuple(i.code for name in REGISTRY_MODULES
+                 if not getattr(importlib.import_module(name), "OWN_GROUP_VALUES", False)
+                 for i in importlib.import_module(name).INDICATORS)

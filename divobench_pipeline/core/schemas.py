@@ -306,6 +306,18 @@ GEMEENTE_OVERGANG = Table(
     ("datum", "oude_code", "nieuwe_code"),
 )
 CBS_EXTRA_TABLES: tuple[Table, ...] = (CBS_BIJSTAND_MAAND, GEMEENTE_VERSIE, GEMEENTE_OVERGANG)
+CBS_KERNCIJFER = Table(
+    "cbs_kerncijfer",
+    "CBS Sociale zekerheid; bijstand, re-integratie en WSW, gemeenten: every published figure per year, region "
+    "(gemeente, COROP, arbeidsmarktregio, provincie, grootteklasse, NL01) and leeftijdsklasse, as CBS published it "
+    "(waarde empty where CBS has '.': geheim or onbekend), with the table version it came from.",
+    (_JAAR, Column("regio_code", "VARCHAR", False, (), "CBS region code without padding: GM0363, CR23, NL01, ..."),
+     Column("leeftijd", "VARCHAR", False, (pa.Check.isin(["20150", "90100"]),),
+            "20150 = 15 jaar of ouder, 90100 = 15 jaar tot AOW-leeftijd"),
+     Column("kenmerk", "VARCHAR", False), Column("waarde", "DOUBLE", True, (), "empty = '.' at CBS"),
+     Column("table_id", "VARCHAR", False), Column("modified", "VARCHAR", False, (), "the table's Modified at CBS")),
+    ("jaar", "regio_code", "leeftijd", "kenmerk"),
+)
 TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE, INDICATOR_MONTH_STATE,
                              INDICATOR_LINEAGE, *CBS_TABLES, *CBS_EXTRA_TABLES, GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER,
-                             GROUP_VALUE, AANLEVERSTATUS)
+                             GROUP_VALUE, AANLEVERSTATUS, CBS_KERNCIJFER)

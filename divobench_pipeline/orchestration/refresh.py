@@ -95,11 +95,22 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
         run(bus_staging_job.name, f"{start} … {end}", partition_range_tags(start, end))
     for start, end in year_ranges(current_cbs_years(home)):
         run(cbs_job.name, f"{start} … {end}", partition_range_tags(start, end))
+    # cbs_kerncijfers planner (issue 11): to become one entry of the planner loop refresh is being rebuilt around.
+    for planned in kerncijfers_plan(home):
+        run(planned.job, planned.label, partition_range_tags(planned.start, planned.end))
     for start, end in month_ranges(current_plan(home).indicator_months):
         run(indicator_job.name, f"{start} … {end}", partition_range_tags(start, end))
     if status_due(home):
         run(aanleverstatus_job.name, "today")
     return outcome
+
+
+def kerncijfers_plan(home: DivobenchHome) -> list:
+    """The cbs_kerncijfers planner's runs (CBS kerncijfers years missing or of a changed table version)."""
+    from divobench_pipeline.defs.cbs_kerncijfers.planning import plan_kerncijfers
+
+    with read_warehouse(home.warehouse) as con:
+        return plan_kerncijfers(home, load_registry(home.participants_file), con)
 
 
 def status_due(home: DivobenchHome) -> bool:

@@ -32,6 +32,34 @@ class CbsUnavailable(RuntimeError):
     """A table could be neither downloaded nor found in the cache or the shipped extracts."""
 
 
+class CbsEmptyTable(ValueError):
+    """CBS answered, but without the rows or metadata a table must have."""
+
+
+def _is_html(text: str | None) -> bool:
+    return bool(text) and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What went wrong in a download, in words for the provenance (``bron``): no network, a timeout, an HTML
+    maintenance page instead of data, an HTTP error, an empty table."""
+    response = getattr(exc, "response", None) or getattr(exc.__cause__, "response", None)
+    if isinstance(exc, requests.Timeout):
+        return "CBS antwoordde niet op tijd (time-out)"
+    if isinstance(exc, requests.ConnectionError):
+        return "geen verbinding met CBS (geen netwerk)"
+    if isinstance(exc, json.JSONDecodeError) and _is_html(exc.doc) or \
+            response is not None and _is_html(response.text):
+        status = f" (HTTP {response.status_code})" if response is not None else ""
+        return f"CBS antwoordde met een HTML-pagina in plaats van data{status}, waarschijnlijk onderhoud"
+    if isinstance(exc, requests.HTTPError):
+        status = response.status_code if response is not None else "fout"
+        return f"CBS antwoordde met HTTP {status}"
+    if isinstance(exc, CbsEmptyTable):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 @dataclass(frozen=True)
 class CbsTable:
     """One CBS table as retrieved: its entity sets (values as CBS sent them) and where they came from."""
@@ -85,8 +113,8 @@ class CbsClient:
                     return cached
             return self._download(table_id, filters)
         except (requests.RequestException, OSError, ValueError, KeyError) as exc:
-            reason = f"download mislukt: {type(exc).__name__}"
-            return self.cached(table_id, f"{reason}, geen netwerk") or self._seed_from_extract(table_id, reason)
+            reason = f"download mislukt: {failure_reason(exc)}"
+            return self.cached(table_id, reason) or self._seed_from_extract(table_id, reason)
 
     def remote_modified(self, table_id: str) -> str:
         """The Modified date of the table's current version at CBS (one request for TableInfos)."""
@@ -94,7 +122,7 @@ class CbsClient:
             cbsodata.options.use_https = self.use_https
             info = cbsodata.get_info(table_id, catalog_url=self.catalog_url, timeout=self.timeout_seconds)
         if not info or "Modified" not in info:
-            raise ValueError(f"CBS table {table_id} has no TableInfos")
+            raise CbsEmptyTable(f"CBS gaf voor tabel {table_id} geen TableInfos terug")
         return info["Modified"]
 
     def cached_modified(self, table_id: str) -> str | None:
@@ -129,7 +157,7 @@ class CbsClient:
                                               catalog_url=self.catalog_url, timeout=self.timeout_seconds)
             missing = [name for name in REQUIRED_SETS if not sets.get(name)]
             if missing:
-                raise ValueError(f"CBS table {table_id} came without {', '.join(missing)}")
+                raise CbsEmptyTable(f"CBS gaf tabel {table_id} leeg terug (geen rijen in {', '.join(missing)})")
             now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
             modified = sets["TableInfos"][0]["Modified"]
             self._install(table_id, Path(scratch), {"retrieved_at": now, "modified": modified, "source": DOWNLOAD,

@@ -172,14 +172,14 @@ def restate_rows(rows: list[tuple], on: dt.date) -> list[tuple]:
     """Export rows (indicator, level, unit, month, numerator, denominator, value) with the gemeente rows restated
     in the indeling of ``on``; participant rows are already in the participant's own gemeenten and stay.
     Rows come back in the export's order (month, indicator, participant before gemeente, unit)."""
-    from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
+    from divobench_pipeline.core.catalogue import all_indicators
 
     gemeente = [r for r in rows if r[1] == "gemeente"]
     if not gemeente:
         return rows
     frame = pd.DataFrame([(r[0], r[2], r[3], r[4], r[5]) for r in gemeente],
                          columns=["indicator", "unit", "month", "numerator", "denominator"])
-    restated = restate(frame, on, {i.code: i.has_denominator for i in INDICATORS})
+    restated = restate(frame, on, {i.code: i.has_denominator for i in all_indicators()})
     converted = [(r.indicator, "gemeente", r.unit, r.month, r.numerator,
                   None if pd.isna(r.denominator) else r.denominator, None if pd.isna(r.value) else r.value)
                  for r in restated.itertuples(index=False)]

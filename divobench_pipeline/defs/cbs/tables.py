@@ -21,7 +21,8 @@ KERNCIJFERS = {2024: "85984NED"}
 FIRST_YEAR, LAST_YEAR = 2015, 2026
 
 FILTERS = {
-    BEVOLKING: "Geslacht eq 'T001038' and Leeftijd eq '10000' and substringof('GM',RegioS)",
+    BEVOLKING: "Geslacht eq 'T001038' and Leeftijd eq '10000' and BurgerlijkeStaat eq 'T001019' "
+               "and substringof('GM',RegioS)",
     BIJSTAND: "substringof('GM',RegioS)",
     **{table: "substringof('GM',WijkenEnBuurten)" for table in KERNCIJFERS.values()},
 }

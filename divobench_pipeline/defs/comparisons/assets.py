@@ -5,6 +5,7 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
+from divobench_pipeline.core.catalogue import pooled_by_comparisons
 from divobench_pipeline.defs.cbs.assets import cbs_deps
 from divobench_pipeline.defs.comparisons.groups import refresh_group_values
 from divobench_pipeline.defs.wi_indicators.assets import wi_indicatoren
@@ -31,7 +32,7 @@ def wi_groepswaarden(context: dg.AssetExecutionContext, divobench_home: Divobenc
     registry = divobench_home.registry()
     months = [dt.date.fromisoformat(key) for key in context.partition_keys]
     with warehouse.connect() as con:
-        result = refresh_group_values(con, registry, months, dt.date.today())
+        result = refresh_group_values(con, registry, months, dt.date.today(), pooled_by_comparisons())
         per_type = con.execute(
             "SELECT group_type, count(DISTINCT group_code) AS groepen, count(*) AS waarden FROM group_value "
             "WHERE month IN (SELECT unnest(?::DATE[])) GROUP BY 1 ORDER BY 1", [months]).df()

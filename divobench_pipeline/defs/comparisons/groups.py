@@ -155,26 +155,28 @@ SELECT v.indicator, m.month, m.group_type, m.group_code,
        ?::TIMESTAMP AS computed_at
 FROM {GROUP_MEMBER.name} m
 JOIN indicator_value v ON v.month = m.month AND v.level = m.unit_level AND v.unit = m.unit
-WHERE m.month IN (SELECT unnest(?::DATE[]))
+WHERE m.month IN (SELECT unnest(?::DATE[])) AND v.indicator IN (SELECT unnest(?::VARCHAR[]))
 GROUP BY ALL
 """
 
 
 def refresh_group_values(con: duckdb.DuckDBPyConnection, registry: Registry, months: Sequence[dt.date],
-                         today: dt.date) -> dict[str, object]:
-    """Replace group members, vergelijkbare gemeenten and group values of ``months`` in one transaction."""
+                         today: dt.date, indicators: Sequence[str]) -> dict[str, object]:
+    """Replace group members, vergelijkbare gemeenten and the group values of ``indicators`` in ``months`` in one
+    transaction (the group values of other indicators, computed elsewhere, stay)."""
     months = sorted(set(months))
     members, neighbours = membership(con, registry, months)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")
-    for table in (GROUP_MEMBER, GROUP_VALUE):
-        con.execute(f"DELETE FROM {table.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
+    con.execute(f"DELETE FROM {GROUP_MEMBER.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
+    con.execute(f"DELETE FROM {GROUP_VALUE.name} WHERE month IN (SELECT unnest(?::DATE[])) "
+                "AND indicator IN (SELECT unnest(?::VARCHAR[]))", [months, list(indicators)])
     for year, rows in neighbours.items():
         con.execute(f"DELETE FROM {GEMEENTE_VERGELIJKBAAR.name} WHERE jaar = ?", [year])
         if len(rows):
             insert_rows(con, GEMEENTE_VERGELIJKBAAR, rows.assign(jaar=year)[GEMEENTE_VERGELIJKBAAR.column_names])
     insert_rows(con, GROUP_MEMBER, members)
-    con.execute(f"INSERT INTO {GROUP_VALUE.name} {_GROUP_VALUES_SQL}", [today, now, months])
+    con.execute(f"INSERT INTO {GROUP_VALUE.name} {_GROUP_VALUES_SQL}", [today, now, months, list(indicators)])
     con.execute("COMMIT")
     return {"members": members, "neighbours": neighbours}
 
