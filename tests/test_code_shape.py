@@ -23,6 +23,9 @@ KNOWN_DAGSTER_REACH = {
     ("defs/cbs/planning.py", "defs/cbs/resources.py"),
     ("defs/comparisons/groups.py", "orchestration/partitions.py"),
     ("demo/setup.py", "orchestration/planning.py"),
+    ("defs/cbs_kerncijfers/planning.py", "defs/cbs/resources.py"),
+    ("defs/cbs_kerncijfers/planning.py", "defs/cbs_kerncijfers/jobs.py"),
+    ("defs/cbs_kerncijfers/planning.py", "orchestration/plan.py"),
 }
 DAGSTER_MODULES_OF_A_DOMAIN = {"assets.py", "checks.py", "sensors.py", "jobs.py", "resources.py", "definitions.py"}
 
