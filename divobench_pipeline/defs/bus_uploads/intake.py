@@ -25,6 +25,7 @@ from divobench_pipeline.core.pseudonym import bsn_pseudonymiser
 from divobench_pipeline.core.schemas import STAGED_TABLES
 from divobench_pipeline.defs.bus_uploads.parser import ParsedUpload, UploadRejected, parse_bus_upload
 from divobench_pipeline.defs.bus_uploads.report import render_upload_report
+from divobench_pipeline.defs.questionnaires.xlsx import is_workbook
 
 PARALLEL_FROM_FILES = 8
 ACCEPTED = "accepted"
@@ -75,6 +76,11 @@ def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str,
     removed only once a receipt has been written. The same content arriving again for a participant while
     it is still that participant's newest upload for its month is a replay and changes nothing.
     """
+    if is_workbook(source):  # an xlsx is a questionnaire workbook, not BUS XML
+        from divobench_pipeline.defs.questionnaires.intake import receive_workbook
+
+        return receive_workbook(home, registry, participant_id, source, archive_key=archive_key, today=today,
+                                original_filename=original_filename, remove_source=remove_source)
     participant = registry[participant_id]
     sha256 = sha256_of(source)
     name = original_filename or source.name

@@ -17,6 +17,7 @@ from divobench_pipeline.defs.cbs.plausibility import (
 )
 from divobench_pipeline.defs.comparisons.lineage import code_version, write_lineage
 from divobench_pipeline.defs.wi_indicators.compute import compute_indicators, flow_reconciliation
+from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import month_partitions
 from divobench_pipeline.orchestration.planning import indicator_fingerprints, staged_uploads
@@ -47,8 +48,9 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
         values = compute_indicators(con, months, registry.gemeenten_by_participant())
         fingerprints = indicator_fingerprints(staged_uploads(con), registry, con)
         con.execute("BEGIN TRANSACTION")
-        for table in (INDICATOR_VALUE, INDICATOR_MONTH_STATE):
-            con.execute(f"DELETE FROM {table.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
+        con.execute(f"DELETE FROM {INDICATOR_VALUE.name} WHERE month IN (SELECT unnest(?::DATE[])) "
+                    "AND indicator IN (SELECT unnest(?::VARCHAR[]))", [months, [i.code for i in INDICATORS]])
+        con.execute(f"DELETE FROM {INDICATOR_MONTH_STATE.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
         insert_rows(con, INDICATOR_VALUE, values)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.executemany(f"INSERT INTO {INDICATOR_MONTH_STATE.name} VALUES (?, ?, ?)",
