@@ -44,13 +44,18 @@ class Answers:
     signaleringen: list[str] = field(default_factory=list)
 
 
-def read_workbook(path: Path, max_bytes: int) -> RawWorkbook:
+def read_workbook(path: Path, max_bytes: int, name: str | None = None) -> RawWorkbook:
     """The Gegevens (name → value) and the Vragenlijst rows of a workbook that passed the file checks."""
-    check_workbook_file(path, max_bytes)
+    check_workbook_file(path, max_bytes, name)
+    with open(path, "rb") as handle:
+        return _read_open_workbook(handle, name or path.name)
+
+
+def _read_open_workbook(handle, name: str) -> RawWorkbook:
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure to open is a broken workbook
-        raise WorkbookRejected([f"Het bestand {path.name} is geen leesbare xlsx-werkmap ({type(exc).__name__})."]
+        raise WorkbookRejected([f"Het bestand {name} is geen leesbare xlsx-werkmap ({type(exc).__name__})."]
                                ) from None
     try:
         missing = [s for s in (QUESTIONS_SHEET, DETAILS_SHEET) if s not in book.sheetnames]

@@ -23,7 +23,7 @@ from divobench_pipeline.defs.cbs.assets import cbs_deps
 from divobench_pipeline.defs.comparisons.groups import refresh_group_values
 from divobench_pipeline.defs.questionnaires import store
 from divobench_pipeline.defs.questionnaires.budgets import budgets_in_force, receive_budget
-from divobench_pipeline.defs.questionnaires.compute import compute_period, period_fingerprint
+from divobench_pipeline.defs.questionnaires.compute import compute_period, period_fingerprint, periods_with_answers
 from divobench_pipeline.defs.questionnaires.periods import Period, period_keys
 from divobench_pipeline.defs.questionnaires.receipts import BUDGET, REJECTED
 from divobench_pipeline.defs.questionnaires.registry import indicators_of
@@ -75,8 +75,7 @@ def vragenlijst_antwoorden(context: dg.AssetExecutionContext, divobench_home: Di
                            warehouse: WarehouseResource):
     """Answers in force per period × participant: each partition replaced as a whole (delete, then insert) by
     the newest accepted workbook; a partition without one is emptied."""
-    keys = [(k.keys_by_dimension["period"], k.keys_by_dimension["participant"]) for k in
-            (dg.MultiPartitionKey.from_str(key) if isinstance(key, str) else key for key in context.partition_keys)]
+    keys = [tuple(reversed(str(key).split("|", 1))) for key in context.partition_keys]  # "participant|period"
     answers, in_force = store.answer_frames(divobench_home.home, keys)
     try:
         QUESTIONNAIRE_ANSWER.pandera_schema().validate(answers, lazy=True)
@@ -106,7 +105,7 @@ def vragenlijst_indicatoren(context: dg.AssetExecutionContext, divobench_home: D
     periods = [Period.parse(key) for key in context.partition_keys]
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with warehouse.connect() as con:
-        written = 0
+        answered, written = set(periods_with_answers(con)), 0
         for period in periods:
             values = compute_period(con, registry, period)
             INDICATOR_VALUE.pandera_schema().validate(values)
@@ -116,8 +115,9 @@ def vragenlijst_indicatoren(context: dg.AssetExecutionContext, divobench_home: D
                         [period.last_month, [i.code for i in indicators_of(period.kind)]])
             con.execute(f"DELETE FROM {QUESTIONNAIRE_INDICATOR_STATE.name} WHERE period = ?", [str(period)])
             insert_rows(con, INDICATOR_VALUE, values)
-            con.execute(f"INSERT INTO {QUESTIONNAIRE_INDICATOR_STATE.name} VALUES (?, ?, ?)",
-                        [str(period), fingerprint, now])
+            if period in answered:  # a period without answers keeps no state, so it is never stale
+                con.execute(f"INSERT INTO {QUESTIONNAIRE_INDICATOR_STATE.name} VALUES (?, ?, ?)",
+                            [str(period), fingerprint, now])
             con.execute("COMMIT")
             written += len(values)
         months = sorted({p.last_month for p in periods})

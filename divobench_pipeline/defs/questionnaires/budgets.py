@@ -41,11 +41,12 @@ def read_budget_rows(path: Path, max_bytes: int) -> list[tuple[int, dict[str, ob
     """(row number as the file shows it, cells by column name) of a CSV or xlsx budget file."""
     if is_workbook(path):
         check_workbook_file(path, max_bytes)
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
+        with open(path, "rb") as handle:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            try:
+                rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                book.close()
     else:
         if path.stat().st_size > max_bytes:
             raise WorkbookRejected([f"Het bestand {path.name} is groter dan de uploadlimiet."])

@@ -106,7 +106,7 @@ def periods_with_answers(con: duckdb.DuckDBPyConnection | None) -> list[Period]:
     if con is None or not has_table(con, "questionnaire_in_force"):
         return []
     found = {Period.parse(p) for (p,) in con.execute("SELECT DISTINCT period FROM questionnaire_in_force").fetchall()}
-    return sorted(found | {Period(p.year) for p in found})
+    return sorted(found | {Period(p.year) for p in found}, key=lambda p: p.sort_key)
 
 
 def computed_fingerprints(con: duckdb.DuckDBPyConnection | None) -> dict[str, str]:
@@ -122,4 +122,4 @@ def stale_periods(con: duckdb.DuckDBPyConnection | None, registry: Registry,
     wanted = candidates if candidates is not None else periods_with_answers(con)
     stale = {Period.parse(p) for p in computed if Period.parse(p) not in set(wanted)}
     stale |= {p for p in wanted if computed.get(str(p)) != period_fingerprint(con, registry, p)}
-    return sorted(stale, key=lambda p: (p.last_month, p.quarter is None))
+    return sorted(stale, key=lambda p: p.sort_key)

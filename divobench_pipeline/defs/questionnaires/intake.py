@@ -25,7 +25,7 @@ def receive_workbook(home: DivobenchHome, registry: Registry, participant_id: st
         _remove(source, remove_source)
         return receipt
     try:
-        raw = read_workbook(source, home.max_upload_bytes)
+        raw = read_workbook(source, home.max_upload_bytes, receipt.original_filename)
         period_text = str(raw.details.get("periode") or "").strip()
         previous_period, previous = _previous_answers(home, participant_id, period_text)
         answers = judge(raw, participant, today=today or dt.date.today(), joined=first_bus_month(home, participant_id),

@@ -21,7 +21,7 @@ class PeriodError(ValueError):
     """A period that is not ``YYYY-Qn`` or ``YYYY``."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Period:
     year: int
     quarter: int | None = None  # None: the whole year
@@ -35,6 +35,11 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year}-Q{self.quarter}" if self.quarter else str(self.year)
+
+    @property
+    def sort_key(self) -> tuple[dt.date, bool]:
+        """Chronological by last month; a year after its fourth quarter."""
+        return self.last_month, self.quarter is None
 
     @property
     def kind(self) -> str:

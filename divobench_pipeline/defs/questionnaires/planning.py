@@ -61,7 +61,7 @@ def _answer_runs(home, registry, con, today) -> list[PlannedRun]:
     runs = []
     for pid, periods in sorted(by_participant.items()):
         first, last = min(periods, key=_order), max(periods, key=_order)
-        runs.append(PlannedRun("questionnaire_answers_job", _digest([pid, [str(p) for p in periods], wanted]),
+        runs.append(PlannedRun("questionnaire_answers_job", _digest([pid, [str(p) for p in periods], sorted(wanted.items())]),
                                f"{pid}|{first}", f"{pid}|{last}", f"{pid} {first} … {last}"))
     return runs
 
@@ -89,7 +89,7 @@ def _status_runs(home, registry, con, today) -> list[PlannedRun]:
 
 
 def _order(period: Period) -> tuple:
-    return period.last_month, period.quarter is None
+    return period.sort_key
 
 
 def run_planned(home: DivobenchHome, registry: Registry, run, tags_of, rounds: int = 6) -> None:

@@ -86,12 +86,14 @@ def in_force(home: DivobenchHome, kind: str = "vragenlijst") -> dict[tuple[str, 
 
 def start_receipt(home: DivobenchHome, kind: str, participant_id: str, source: Path, name: str,
                   archive_key: bytes) -> SourceReceipt:
-    """Archive the file as received and open its receipt (or return the earlier receipt of a replay)."""
+    """Archive the file as received and open its receipt, or return the earlier receipt of a replay: the same
+    content accepted before and still in force. A rejected file is judged again (the rules or the period may
+    allow it now)."""
     sha256 = sha256_of(source)
     UploadArchive(home.archive, archive_key).put(source, sha256)
     earlier = read_source_receipts(home, participant_id)
     for index, receipt in enumerate(earlier):
-        if receipt.sha256 == sha256 and not any(
+        if receipt.sha256 == sha256 and receipt.accepted and not any(
                 r.period == receipt.period and r.sha256 != sha256 for r in earlier[index + 1:]):
             receipt.replay = True
             return receipt

@@ -35,9 +35,10 @@ def is_workbook(path: Path) -> bool:
         return handle.read(4) == b"PK\x03\x04"
 
 
-def check_workbook_file(path: Path, max_bytes: int) -> None:
-    """Raise WorkbookRejected unless ``path`` is a plain xlsx workbook that is safe to open."""
-    name = path.name
+def check_workbook_file(path: Path, max_bytes: int, name: str | None = None) -> None:
+    """Raise WorkbookRejected unless ``path`` is a plain xlsx workbook that is safe to open (``name``: as handed
+    in, for the messages)."""
+    name = name or path.name
     if path.stat().st_size > max_bytes:
         raise WorkbookRejected([f"Het bestand {name} is groter dan de uploadlimiet van {max_bytes // 2**20} MB."])
     if not zipfile.is_zipfile(path):
