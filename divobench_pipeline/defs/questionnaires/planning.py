@@ -61,7 +61,8 @@ def _answer_runs(home, registry, con, today) -> list[PlannedRun]:
     runs = []
     for pid, periods in sorted(by_participant.items()):
         first, last = min(periods, key=_order), max(periods, key=_order)
-        runs.append(PlannedRun("questionnaire_answers_job", _digest([pid, [str(p) for p in periods], sorted(wanted.items())]),
+        content = _digest([pid, [str(p) for p in periods], sorted(wanted.items())])
+        runs.append(PlannedRun("questionnaire_answers_job", content,
                                f"{pid}|{first}", f"{pid}|{last}", f"{pid} {first} … {last}"))
     return runs
 
