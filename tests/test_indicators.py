@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from indicator_fixtures import INWONERS, JUNE, MAY, PARTICIPANTS, YEAR_BEFORE, create_warehouse, staged_rows
 
+from divobench_pipeline.core.catalogue import all_indicators
 from divobench_pipeline.core.schemas import INDICATOR_VALUE
 from divobench_pipeline.defs.wi_indicators.compute import compute_indicators, flow_reconciliation
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS, UNITS_OF_MEASURE, Indicator, indicator
@@ -210,7 +211,7 @@ def test_docs_have_a_section_per_indicator():
         sections[match.group(1)] = match.group(2)
     assert len(sections) == len(headings), "a code has two sections"
     codes = {i.code for i in INDICATORS}
-    assert set(sections) - codes == set(), "sections without an indicator in the registry"
+    assert set(sections) - {i.code for i in all_indicators()} == set(), "sections without an indicator in a registry"
     assert codes - set(sections) == set(), "indicators without a section in docs/indicators.md"
     for i in INDICATORS:
         assert sections[i.code] == i.name, f"{i.code}: docs name {sections[i.code]!r} ≠ registry {i.name!r}"

@@ -76,7 +76,8 @@ def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str,
     removed only once a receipt has been written. The same content arriving again for a participant while
     it is still that participant's newest upload for its month is a replay and changes nothing.
     """
-    if is_workbook(source):  # an xlsx is a questionnaire workbook, not BUS XML
+    if is_workbook(source) or (original_filename or source.name).lower().endswith((".xlsx", ".xlsm")):
+        # a workbook (a zip, or named as one) is a questionnaire, not BUS XML
         from divobench_pipeline.defs.questionnaires.intake import receive_workbook
 
         return receive_workbook(home, registry, participant_id, source, archive_key=archive_key, today=today,

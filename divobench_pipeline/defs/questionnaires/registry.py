@@ -124,7 +124,7 @@ INDICATORS: tuple[QuestionnaireIndicator, ...] = (
     _as("as.shv_aanmeldingen_per_10000", "Aanmeldingen schuldhulp per 10.000 inwoners", "per 10.000 inwoners",
         "Aanmeldingen schuldhulpverlening in het jaar per 10.000 inwoners op 1 januari (CBS).",
         ("shv_aanmeldingen", "inwoners"), lambda x: 10000 * x["shv_aanmeldingen"], lambda x: x["inwoners"],
-        (True, False)),
+        (False, False)),
     _as("as.shv_uitgaven_per_inwoner", "Uitgaven schuldhulp per inwoner", "euro per inwoner",
         "Uitgaven aan schuldhulpverlening in het jaar per inwoner op 1 januari (CBS).",
         ("shv_uitgaven", "inwoners"), lambda x: x["shv_uitgaven"], lambda x: x["inwoners"], (False, False)),
