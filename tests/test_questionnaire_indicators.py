@@ -52,8 +52,9 @@ def _load(home):
     insert_rows(con, BUIG_BUDGET, pd.DataFrame([{"jaar": 2025, "gemeente_code": g, "gemeente_naam": g,
                                                  "soort": "definitief", "budget": b, "upload_sha256": SHA}
                                                 for g, b in BUDGET.items()]))
-    insert_rows(con, GEMEENTE_KENMERK, pd.DataFrame([{"jaar": 2025, "gemeente_code": g, "kenmerk": "inwoners",
-                                                      "waarde": float(n), "bron": "test"} for g, n in INWONERS.items()]))
+    insert_rows(con, GEMEENTE_KENMERK, pd.DataFrame([
+        {"jaar": 2025, "gemeente_code": g, "kenmerk": "inwoners", "waarde": float(n), "bron": "test"}
+        for g, n in INWONERS.items()]))
     con.close()
 
 
