@@ -75,6 +75,11 @@ class Period:
             return Period(self.year - 1)
         return Period(self.year, self.quarter - 1) if self.quarter > 1 else Period(self.year - 1, 4)
 
+    def next(self) -> Period:
+        if self.quarter is None:
+            return Period(self.year + 1)
+        return Period(self.year, self.quarter + 1) if self.quarter < 4 else Period(self.year + 1, 1)
+
     def deadline(self) -> dt.date:
         """Last day the questionnaire is on time: six weeks after a quarter, 1 April of the next year for a year."""
         if self.quarter is None:
@@ -96,6 +101,5 @@ def ended_periods(kind: str, first: dt.date, today: dt.date) -> list[Period]:
     period = start
     while period.last_day < today:
         periods.append(period)
-        period = Period(period.year + 1) if period.quarter is None else (
-            Period(period.year, period.quarter + 1) if period.quarter < 4 else Period(period.year + 1, 1))
+        period = period.next()
     return periods
