@@ -38,7 +38,7 @@ period_participant_partitions = dg.MultiPartitionsDefinition(
     {"period": period_partitions, "participant": participant_partitions})
 
 
-@dg.asset(group_name="vragenlijsten", kinds={"csv", "xlsx", "file"})
+@dg.asset(group_name="vragenlijsten", kinds={"csv", "xlsx", "file"}, pool="duckdb_write")
 def buig_budget_bestanden(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeResource,
                           warehouse: WarehouseResource) -> dg.MaterializeResult:
     """BUIG budget files from ``inbox/_budget/``: archived, every row checked, reported on, accepted or
