@@ -145,6 +145,30 @@ def test_signaleringen_are_named_and_the_answers_used(home, tmp_path):
     assert "Geaccepteerd met signaleringen" in report and "onbekende_vraag" in report
 
 
+def test_signaleringen_through_the_inbox_and_the_intake_job(home, tmp_path):
+    registry = registered(home)
+    inbox = home.inbox_of("GM0153")
+    inbox.mkdir(parents=True)
+    workbook(inbox / "a_vorige.xlsx", "GM0153", str(Q.previous()), registry=registry)
+    answers = {**QUARTER, "uitvoeringskosten": 2_500_000, "maatregelen": None, "fte_klantmanager_inkomen": 75}
+    _edit(workbook(inbox / "b_twijfel.xlsx", "GM0153", str(Q), answers, registry), _append("onbekende_vraag", 7))
+    result = load_defs(home).resolve_job_def("bus_intake_job").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    receipt = in_force(home)[(str(Q), "GM0153")]
+    assert receipt.status == "accepted with signaleringen"
+    assert receipt.signaleringen == [
+        "Onbekende vraag onbekende_vraag (rij 21, antwoord '7') is genegeerd.",
+        "Vraag maatregelen is niet ingevuld (niet verplicht); wi.maatregelen_per_100_klanten krijgt daardoor "
+        "geen waarde.",
+        "Vraag fte_klantmanager_inkomen: 75 is groter dan fte_eigen_personeel + fte_inhuur (60); dat kan niet "
+        "kloppen.",
+        "Vraag fte_klantmanager_inkomen: 75 wijkt meer dan 50% en meer dan 10 af van 20 in "
+        f"{Q.previous()}; controleer het antwoord.",
+        f"Vraag uitvoeringskosten: 2.500.000 wijkt meer dan 50% en meer dan 10 af van 1.200.000 in {Q.previous()}; "
+        "controleer het antwoord."]
+
+
 @pytest.mark.parametrize(("text", "number"), [
     ("1.234,5", 1234.5), ("1234.5", 1234.5), ("12,5", 12.5), ("1.234.567", 1234567.0), ("1,234.5", 1234.5),
     (" 7 ", 7.0), (3, 3.0), (2.25, 2.25), ("", None), (None, None), ("€ 1.000,00", 1000.0)])

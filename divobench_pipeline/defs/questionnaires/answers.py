@@ -145,8 +145,8 @@ def judge(raw: RawWorkbook, participant: Participant, *, today: dt.date, joined:
         raise WorkbookRejected(reasons)
     for q in questions.values():
         if values[q.code] is None and not q.verplicht:
-            signaleringen.append(f"Vraag {q.code} is niet ingevuld (niet verplicht); indicatoren die haar gebruiken "
-                                 "krijgen geen waarde.")
+            effect = f"; {', '.join(q.indicatoren)} krijgt daardoor geen waarde" if q.indicatoren else ""
+            signaleringen.append(f"Vraag {q.code} is niet ingevuld (niet verplicht){effect}.")
     signaleringen += _inconsistencies(questions.values(), values)
     signaleringen += _implausible(values, previous or {}, previous_period)
     return Answers(questionnaire.code, period, values, signaleringen)
