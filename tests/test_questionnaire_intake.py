@@ -39,6 +39,11 @@ def rejected_cases(folder, registry) -> dict[str, str]:
     (folder / "geen_werkmap.xlsx").write_bytes(b"dit is geen werkmap")
     rezip(base, folder / "macro.xlsx", add={"xl/vbaProject.bin": b"\0" * 64})
     rezip(base, folder / "koppeling.xlsx", add={"xl/externalLinks/externalLink1.xml": b"<externalLink/>"})
+    rels = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/oleObject" Target="file:///C:/data/begroting.xlsx" TargetMode="External"/>'
+            '</Relationships>')
+    rezip(base, folder / "externe_relatie.xlsx", add={"xl/worksheets/_rels/sheet1.xml.rels": rels.encode()})
     wb("formule.xlsx", {**QUARTER, "fte_inhuur": "=[begroting.xlsx]Blad1!A1"})
     zip_bomb(folder / "bom_groot.xlsx", 60)
     zip_bomb(folder / "bom_ratio.xlsx", 4)
@@ -57,6 +62,7 @@ def rejected_cases(folder, registry) -> dict[str, str]:
     base.unlink()
     return {
         "geen_werkmap.xlsx": "geen xlsx-werkmap", "macro.xlsx": "macro's", "koppeling.xlsx": "externe koppelingen",
+        "externe_relatie.xlsx": "verwijst naar een extern bestand",
         "formule.xlsx": "=[begroting.xlsx]Blad1!A1", "bom_groot.xlsx": "zip-bom", "bom_ratio.xlsx": "zip-bom",
         "zonder_vragenlijst.xlsx": "werkblad 'Vragenlijst' ontbreekt",
         "zonder_gegevens.xlsx": "werkblad 'Gegevens' ontbreekt",

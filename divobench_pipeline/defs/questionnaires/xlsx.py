@@ -16,6 +16,8 @@ from pathlib import Path
 MAX_RATIO = 200
 MAX_MEMBERS = 2_000
 _FORMULA = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>(.*?)</(?:\w+:)?f>", re.DOTALL)
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_HYPERLINK = re.compile(rb'Type="[^"]*/hyperlink"')
 _READS_A_FILE = re.compile(
     r"\[\s*\d+\s*\]|\[[^\]]*\.(?:xl\w*|csv|ods|txt)\s*\]|[a-z]:\\|\\\\|https?://|file:|"
     r"\b(?:WEBSERVICE|RTD|DDE|CALL|REGISTER|REGISTER\.ID|FILTERXML|IMPORTDATA)\s*\(", re.IGNORECASE)
@@ -76,9 +78,10 @@ def _check_active_content(name: str, names: set[str], content_types: bytes, arch
         raise WorkbookRejected([f"Het bestand {name} bevat koppelingen naar andere bestanden (externe "
                                 "koppelingen); verbreek ze en lever de werkmap opnieuw aan."])
     for part in sorted(n for n in names if n.endswith(".rels")):
-        if b'TargetMode="External"' in archive.read(part) and "worksheets" in part and b"hyperlink" not in \
-                archive.read(part):
-            raise WorkbookRejected([f"Het bestand {name} verwijst naar een extern bestand ({part})."])
+        for relationship in _RELATIONSHIP.findall(archive.read(part)):
+            if b'TargetMode="External"' in relationship and not _HYPERLINK.search(relationship):
+                raise WorkbookRejected([f"Het bestand {name} verwijst naar een extern bestand ({part}); verbreek de "
+                                        "koppeling en lever de werkmap opnieuw aan."])
     for part in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
         for formula in _FORMULA.findall(archive.read(part)):
             text = formula.decode("utf-8", "replace")
