@@ -56,10 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2026)
     demo.set_defaults(run=cmd_demo)
 
-    upload = commands.add_parser("upload", help="hand in BUS files for a participant")
-    upload.add_argument("--participant", required=True, metavar="ID")
+    upload = commands.add_parser("upload", help="hand in BUS files or questionnaire workbooks for a participant, "
+                                                "or a source file (--source budget)")
+    upload.add_argument("--participant", metavar="ID")
+    upload.add_argument("--source", choices=["budget"], help="a file of a benchmark source, not of a participant")
     upload.add_argument("files", nargs="+", type=Path, metavar="FILE")
     upload.set_defaults(run=cmd_upload)
+
+    questionnaire = commands.add_parser("questionnaire", help="write a participant's questionnaire workbook")
+    questionnaire.add_argument("--participant", required=True, metavar="ID")
+    questionnaire.add_argument("--period", required=True, metavar="PERIOD", help="a quarter 2026-Q3 or a year 2025")
+    questionnaire.add_argument("--output", type=Path, metavar="FILE")
+    questionnaire.set_defaults(run=cmd_questionnaire)
 
     refresh = commands.add_parser("refresh", help="process the inbox and bring every asset up to date now")
     refresh.set_defaults(run=cmd_refresh)
@@ -108,16 +116,22 @@ def _home() -> DivobenchHome:
 def cmd_upload(args) -> int:
     from divobench_pipeline.defs.bus_uploads.intake import REJECTED, receive_upload
 
+    if (args.participant is None) == (args.source is None):
+        raise UserError("name either --participant ID (BUS files, questionnaire workbooks) or --source budget.")
     home = _home()
-    registry = load_registry(home.participants_file)
-    if args.participant not in registry:
-        raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
     for path in args.files:
         if not path.is_file():
             raise UserError(f"{path} does not exist or is not a file.")
+    if args.source:
+        from divobench_pipeline.defs.questionnaires.cli import upload_source
+
+        return upload_source(home, args.source, args.files)
+    registry = load_registry(home.participants_file)
+    if args.participant not in registry:
+        raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
     inbox = home.inbox_of(args.participant)
     inbox.mkdir(parents=True, exist_ok=True)
-    rejected = 0
+    rejected = rejected_workbooks = 0
     for path in args.files:
         with tempfile.NamedTemporaryFile(dir=inbox, prefix=".upload-", delete=False) as handle:
             staged_copy = Path(handle.name)
@@ -134,10 +148,28 @@ def cmd_upload(args) -> int:
         print(f"{path}: {receipt.status}{month}{note}; report: {home.root / receipt.report}")
         for reason in receipt.reasons:
             print(f"  - {reason}")
+        for signalering in getattr(receipt, "signaleringen", []):
+            print(f"  - signalering: {signalering}")
         rejected += receipt.status == REJECTED
+        rejected_workbooks += receipt.status == REJECTED and hasattr(receipt, "signaleringen")
     if rejected < len(args.files):
         print("Run 'divobench refresh' (or let the upload sensor do it) to update the warehouse.")
+    if rejected_workbooks:
+        print(f"divobench: {rejected_workbooks} workbook(s) rejected; nothing of them took effect (see the report).",
+              file=sys.stderr)
+        return 2
     return 1 if rejected else 0
+
+
+def cmd_questionnaire(args) -> int:
+    from divobench_pipeline.defs.questionnaires.cli import write_questionnaire
+
+    home = _home()
+    registry = load_registry(home.participants_file)
+    if args.participant not in registry:
+        raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
+    print(write_questionnaire(home, registry[args.participant], args.period, args.output))
+    return 0
 
 
 def cmd_refresh(args) -> int:

@@ -25,8 +25,8 @@ KNOWN_DAGSTER_REACH = {
     ("demo/setup.py", "orchestration/planning.py"),
     ("defs/cbs_kerncijfers/planning.py", "defs/cbs/resources.py"),
     ("defs/cbs_kerncijfers/planning.py", "defs/cbs_kerncijfers/jobs.py"),
-    ("defs/cbs_kerncijfers/planning.py", "orchestration/plan.py"),
 }
+PLAIN_ORCHESTRATION = {("orchestration", "plan.py")}  # what planners return: plain, so planners stay plain
 DAGSTER_MODULES_OF_A_DOMAIN = {"assets.py", "checks.py", "sensors.py", "jobs.py", "resources.py", "definitions.py"}
 
 
@@ -73,8 +73,10 @@ def imported_modules(path: Path, root: Path = PACKAGE) -> set[str]:
 
 def may_import_dagster(path: Path) -> bool:
     parts = path.relative_to(PACKAGE).parts
-    if parts in (("definitions.py",), ("cli.py",), ("__main__.py",)) or parts[0] == "orchestration":
+    if parts in (("definitions.py",), ("cli.py",), ("__main__.py",)):
         return True
+    if parts[0] == "orchestration":
+        return parts not in PLAIN_ORCHESTRATION
     return len(parts) == 3 and parts[0] == "defs" and parts[2] in DAGSTER_MODULES_OF_A_DOMAIN
 
 

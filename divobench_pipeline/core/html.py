@@ -11,10 +11,13 @@ import jinja2
 
 
 def template_environment(package: str, finalize: Callable[[object], object] | None = None) -> jinja2.Environment:
-    """The templates in ``<package>/templates``, autoescaped; an undefined name is an error, not an empty text.
+    """The templates in ``<package>/templates`` (and the shared ones in ``core/templates``, e.g. the upload
+    report's stylesheet), autoescaped; an undefined name is an error, not an empty text.
 
     ``finalize`` sees every value before it is escaped (e.g. to hide what may never be shown).
     """
+    loader = jinja2.ChoiceLoader([jinja2.PackageLoader(package, "templates"),
+                                  jinja2.PackageLoader("divobench_pipeline.core", "templates")])
     return jinja2.Environment(
-        loader=jinja2.PackageLoader(package, "templates"), autoescape=True, undefined=jinja2.StrictUndefined,
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=finalize)

@@ -14,14 +14,17 @@ from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
 from divobench_pipeline.orchestration.planning import shift_month
 
 DEMO_PARTICIPANTS = [
-    {"id": "GM0153", "name": "Enschede", "gemeenten": ["GM0153"], "modules": ["wi_basis", "wi_verdiepend"],
+    {"id": "GM0153", "name": "Enschede", "gemeenten": ["GM0153"], "modules": ["wi_basis", "wi_verdiepend",
+                                                                       "armoede_schulden"],
      "publish_consent": True, "kis_consent": True},
-    {"id": "GM0637", "name": "Zoetermeer", "gemeenten": ["GM0637"], "modules": ["wi_basis"],
+    {"id": "GM0637", "name": "Zoetermeer", "gemeenten": ["GM0637"],
+     "modules": ["wi_basis", "armoede_schulden"],
      "publish_consent": False, "kis_consent": False},
     {"id": "GM1680", "name": "Aa en Hunze", "gemeenten": ["GM1680"], "modules": ["wi_basis", "statushouders"],
      "publish_consent": False, "kis_consent": True},
     {"id": "SV-ISD-BOLLENSTREEK", "name": "ISD Bollenstreek", "gemeenten": ["GM0534", "GM0553", "GM0575", "GM1525"],
-     "reporting": 2, "modules": ["wi_basis"], "publish_consent": False, "kis_consent": False,
+     "reporting": 2, "modules": ["wi_basis", "wi_verdiepend", "armoede_schulden"],
+     "publish_consent": False, "kis_consent": False,
      "references": {"vergelijkbaar": ["GM0637", "GM1680"]}},
 ]
 REJECTED_EXAMPLE_PARTICIPANT = "GM1680"
@@ -59,7 +62,17 @@ def create_demo(home: DivobenchHome, *, months: int = 24, seed: int = 2026) -> l
         broken = home.inbox_of(latest.participant_id) / f"{latest.path.stem}_herlevering.xml"
         broken.write_bytes(_duplicate_first_uitkering(latest.path.read_bytes()))
         dropped.append(broken)
+    dropped += _questionnaires_and_budgets(home, demo_months(months), seed)
     return dropped
+
+
+def _questionnaires_and_budgets(home: DivobenchHome, months: list[dt.date], seed: int) -> list[Path]:
+    """Issue 12: filled questionnaire workbooks (after the BUS files, so they are received after them) and the
+    BUIG budget files of the demo years."""
+    from divobench_pipeline.demo.questionnaires import create_budgets, create_questionnaires
+
+    workbooks = create_questionnaires(home, load_registry(home.participants_file), months, seed)
+    return workbooks + create_budgets(home, sorted({m.year for m in months if m.year > months[0].year}), seed)
 
 
 def _duplicate_first_uitkering(xml: bytes) -> bytes:

@@ -102,6 +102,11 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
         run(indicator_job.name, f"{start} … {end}", partition_range_tags(start, end))
     if status_due(home):
         run(aanleverstatus_job.name, "today")
+    # --- questionnaires and BUIG budgets (issue 12): their planner's runs, stage by stage, after the BUS stages.
+    # To be replaced when refresh consumes every domain's planner.
+    from divobench_pipeline.defs.questionnaires.planning import run_planned
+
+    run_planned(home, registry, run, lambda p: partition_range_tags(p.start, p.end) if p.start else None)
     return outcome
 
 

@@ -199,3 +199,8 @@ def print_status(home, registry, *, month: dt.date | None = None, out=None, as_o
         print(f"Statistiekmaand {month:%Y-%m}, deadline {deadline(month):%Y-%m-%d}", file=out)
         table = table.drop(columns=["deadline"])
     print(table.to_string(index=False), file=out)
+    if month is None:  # the questionnaires of the verdiepende module and Armoede & Schulden (issue 12)
+        from divobench_pipeline.defs.questionnaires.status import questionnaire_status, status_lines
+
+        for line in status_lines(questionnaire_status(home, registry, as_of)):
+            print(line, file=out)

@@ -26,6 +26,7 @@ from divobench_pipeline.core.pseudonym import bsn_pseudonymiser
 from divobench_pipeline.core.schemas import STAGED_TABLES
 from divobench_pipeline.defs.bus_uploads.parser import ParsedUpload, UploadRejected, parse_bus_upload
 from divobench_pipeline.defs.bus_uploads.report import render_upload_report
+from divobench_pipeline.defs.questionnaires.xlsx import is_workbook
 
 PARALLEL_FROM_FILES = 8
 ACCEPTED = "accepted"
@@ -82,8 +83,23 @@ def receive_upload(home: DivobenchHome, registry: Registry, participant_id: str,
 
     The file is archived before anything else, so nothing is lost even if checking it fails; the source is
     removed only once a receipt has been written. The same content arriving again for a participant while
-    it is still that participant's newest upload for its month is a replay and changes nothing.
+    it is still that participant's newest upload for its month is a replay and changes nothing. A workbook
+    (a zip, or a file named as one) is a questionnaire, received by the questionnaires domain.
     """
+    if is_workbook(source) or (original_filename or source.name).lower().endswith((".xlsx", ".xlsm")):
+        from divobench_pipeline.defs.questionnaires.intake import receive_workbook
+
+        return receive_workbook(home, registry, participant_id, source, archive_key=archive_key, today=today,
+                                original_filename=original_filename, remove_source=remove_source)
+    return _receive_bus(home, registry, participant_id, source, pseudonym_key=pseudonym_key,
+                        archive_key=archive_key, today=today, original_filename=original_filename,
+                        remove_source=remove_source)
+
+
+def _receive_bus(home: DivobenchHome, registry: Registry, participant_id: str, source: Path, *,
+                 pseudonym_key: bytes, archive_key: bytes, today: dt.date | None,
+                 original_filename: str | None, remove_source: bool) -> Receipt:
+    """A BUS-XML upload through the door: archive, parse and check, report, accept or quarantine."""
     participant = registry[participant_id]
     sha256 = sha256_of(source)
     name = original_filename or source.name

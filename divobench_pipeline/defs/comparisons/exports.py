@@ -61,7 +61,7 @@ def comparison_rows(con: duckdb.DuckDBPyConnection, registry: Registry, particip
             by_indicator.setdefault(indicator, []).append(rest)
         for definition in all_indicators():
             code = definition.code
-            value = values.get((code, level, unit))
+            value = values.get((code, level, unit), values.get((code, "participant", unit)))
             for group_type, group_code, group_value, median, n in sorted(
                     by_indicator.get(code, []), key=lambda r: (_TYPE_ORDER.get(r[0], 99), r[1])):
                 rows.append([code, month, unit, value, group_type, group_code, group_value, median, n])

@@ -17,6 +17,7 @@ from functools import cached_property
 import duckdb
 import pandas as pd
 
+from divobench_pipeline.core.catalogue import all_indicators
 from divobench_pipeline.core.participants import Participant, Registry
 from divobench_pipeline.core.schemas import GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER, GROUP_VALUE
 from divobench_pipeline.core.warehouse import has_table, insert_rows
@@ -154,10 +155,28 @@ SELECT v.indicator, m.month, m.group_type, m.group_code,
             THEN 'definitief' ELSE 'voorlopig' END AS status,
        ?::TIMESTAMP AS computed_at
 FROM {GROUP_MEMBER.name} m
-JOIN indicator_value v ON v.month = m.month AND v.level = m.unit_level AND v.unit = m.unit
+JOIN {{unit_values}} v ON v.month = m.month AND v.level = m.unit_level AND v.unit = m.unit
 WHERE m.month IN (SELECT unnest(?::DATE[])) AND v.indicator IN (SELECT unnest(?::VARCHAR[]))
 GROUP BY ALL
 """
+
+
+def unit_values_sql(registry: Registry) -> tuple[str, list]:
+    """``indicator_value`` as group members see it, as a subquery and its parameters.
+
+    Indicators computed only per participant (``participant_only`` in their registry: the questionnaires) count
+    in groups through the participant's anchor unit: a gemeente participant's own gemeente, a samenwerkingsverband
+    with reporting option 2 its first listed gemeente (so it counts once in every group that gemeente is in).
+    A samenwerkingsverband with option 3 is a unit itself and needs no anchor.
+    """
+    anchors = [(p.id, p.gemeenten[0]) for p in registry.participants if not p.reports_only_as_whole]
+    only = [i.code for i in all_indicators() if getattr(i, "participant_only", False)]
+    sql = ("(SELECT indicator, month, level, unit, numerator, denominator, value FROM indicator_value UNION ALL "
+           "SELECT v.indicator, v.month, 'gemeente', a.gemeente, v.numerator, v.denominator, v.value "
+           "FROM indicator_value v "
+           "JOIN (SELECT unnest(?::VARCHAR[]) AS participant, unnest(?::VARCHAR[]) AS gemeente) a "
+           "ON v.unit = a.participant WHERE v.level = 'participant' AND v.indicator IN (SELECT unnest(?::VARCHAR[])))")
+    return sql, [[a[0] for a in anchors], [a[1] for a in anchors], only]
 
 
 def refresh_group_values(con: duckdb.DuckDBPyConnection, registry: Registry, months: Sequence[dt.date],
@@ -176,7 +195,9 @@ def refresh_group_values(con: duckdb.DuckDBPyConnection, registry: Registry, mon
         if len(rows):
             insert_rows(con, GEMEENTE_VERGELIJKBAAR, rows.assign(jaar=year)[GEMEENTE_VERGELIJKBAAR.column_names])
     insert_rows(con, GROUP_MEMBER, members)
-    con.execute(f"INSERT INTO {GROUP_VALUE.name} {_GROUP_VALUES_SQL}", [today, now, months, list(indicators)])
+    unit_values, unit_params = unit_values_sql(registry)
+    con.execute(f"INSERT INTO {GROUP_VALUE.name} {_GROUP_VALUES_SQL.format(unit_values=unit_values)}",
+                [today, now, *unit_params, months, list(indicators)])
     con.execute("COMMIT")
     return {"members": members, "neighbours": neighbours}
 

@@ -20,6 +20,7 @@ import numpy as np
 from divobench_pipeline.core.catalogue import all_indicators
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.schemas import GROUP_TYPES
+from divobench_pipeline.defs.comparisons.groups import unit_values_sql
 
 MIN_UNITS = 5
 SMALL_COUNT = range(1, 5)
@@ -46,15 +47,16 @@ def _small(row: Row, numerator_is_count: bool, denominator_is_count: bool) -> bo
 
 def public_rows(con: duckdb.DuckDBPyConnection, registry: Registry, month: dt.date) -> list[Row]:
     """Every row of the public export of ``month``, in registry order of indicators, each marked published."""
+    anchored, anchored_params = unit_values_sql(registry)
     groups = con.execute(f"""
         SELECT g.indicator, g.group_type, g.group_code, g.group_value, g.group_n, g.numerator, g.denominator,
                list((m.unit_level, m.unit)) AS members
         FROM group_value g
         JOIN group_member m USING (month, group_type, group_code)
-        JOIN indicator_value v ON v.month = m.month AND v.indicator = g.indicator AND v.level = m.unit_level
+        JOIN {anchored} v ON v.month = m.month AND v.indicator = g.indicator AND v.level = m.unit_level
                               AND v.unit = m.unit
         WHERE g.month = ? AND g.group_type IN ({", ".join(f"'{t}'" for t in GROUP_TYPES)})
-        GROUP BY ALL""", [month]).fetchall()
+        GROUP BY ALL""", [*anchored_params, month]).fetchall()
     units = con.execute("SELECT indicator, level, unit, value, numerator, denominator FROM indicator_value "
                         "WHERE month = ?", [month]).fetchall()
     unit_values = {(ind, level, unit): (value, num, den) for ind, level, unit, value, num, den in units}
@@ -89,7 +91,8 @@ def _named_rows(registry: Registry, code: str, unit_values: dict) -> list[Row]:
             if p.id in whole:
                 continue
         for g in p.gemeenten:
-            found = unit_values.get((code, "gemeente", g))
+            found = unit_values.get((code, "gemeente", g)) or (
+                None if p.is_samenwerkingsverband else unit_values.get((code, "participant", g)))
             if found:
                 rows.append(Row(code, "gemeente", g, found[0], 1, frozenset({("gemeente", g)}), *found[1:]))
     return rows

@@ -1,0 +1,9 @@
+"""Questionnaires (verdiepende module, Armoede & Schulden) and BUIG budgets: answers, indicators, status."""
+
+import dagster as dg
+
+from divobench_pipeline.defs.questionnaires.assets import QUESTIONNAIRE_ASSETS
+from divobench_pipeline.defs.questionnaires.jobs import QUESTIONNAIRE_JOBS
+from divobench_pipeline.defs.questionnaires.sensors import questionnaire_sensor
+
+defs = dg.Definitions(assets=QUESTIONNAIRE_ASSETS, jobs=QUESTIONNAIRE_JOBS, sensors=[questionnaire_sensor])
