@@ -26,13 +26,15 @@ _COUNTS = ["wi.bestand.pw", "wi.personen.pw", "wi.instroom.pw", "wi.uitstroom.pw
                     "(two independent routes through the same indicator values).")],
 )
 def wi_groepswaarden(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeResource,
-                     warehouse: WarehouseResource):
+                     warehouse: WarehouseResource, wi_indicator_set: dg.ResourceParam[tuple]):
     """Pooled value, median and number of gemeenten of every reference group (landelijk, grootteklasse,
-    provincie, arbeidsmarktregio, COROP, samenwerkingsverband, named selecties, vergelijkbare gemeenten)."""
+    provincie, arbeidsmarktregio, COROP, samenwerkingsverband, named selecties, vergelijkbare gemeenten),
+    for the W&I indicators ``wi_indicatoren`` computed and every other registry the comparisons pool."""
     registry = divobench_home.registry()
     months = [dt.date.fromisoformat(key) for key in context.partition_keys]
+    codes = list(dict.fromkeys([*(i.code for i in wi_indicator_set), *pooled_by_comparisons()]))
     with warehouse.connect() as con:
-        result = refresh_group_values(con, registry, months, dt.date.today(), pooled_by_comparisons())
+        result = refresh_group_values(con, registry, months, dt.date.today(), codes)
         per_type = con.execute(
             "SELECT group_type, count(DISTINCT group_code) AS groepen, count(*) AS waarden FROM group_value "
             "WHERE month IN (SELECT unnest(?::DATE[])) GROUP BY 1 ORDER BY 1", [months]).df()
