@@ -56,8 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2026)
     demo.set_defaults(run=cmd_demo)
 
-    upload = commands.add_parser("upload", help="hand in BUS files for a participant")
-    upload.add_argument("--participant", required=True, metavar="ID")
+    upload = commands.add_parser("upload", help="hand in BUS files for a participant, or a source file")
+    who = upload.add_mutually_exclusive_group(required=True)
+    who.add_argument("--participant", metavar="ID")
+    who.add_argument("--source", choices=["cbs_statushouders", "coa", "kis"],
+                     help="a file of the benchmark's own sources (statushouders)")
     upload.add_argument("files", nargs="+", type=Path, metavar="FILE")
     upload.set_defaults(run=cmd_upload)
 
@@ -108,6 +111,8 @@ def _home() -> DivobenchHome:
 def cmd_upload(args) -> int:
     from divobench_pipeline.defs.bus_uploads.intake import REJECTED, receive_upload
 
+    if args.source:
+        return cmd_upload_source(args)
     home = _home()
     registry = load_registry(home.participants_file)
     if args.participant not in registry:
@@ -138,6 +143,36 @@ def cmd_upload(args) -> int:
     if rejected < len(args.files):
         print("Run 'divobench refresh' (or let the upload sensor do it) to update the warehouse.")
     return 1 if rejected else 0
+
+
+def cmd_upload_source(args) -> int:
+    """``upload --source``: archive and check each file now; a rejected file exits 2 with its reasons."""
+    from divobench_pipeline.defs.statushouders.intake import inbox_of, receive_source_file
+
+    home = _home()
+    for path in args.files:
+        if not path.is_file():
+            raise UserError(f"{path} does not exist or is not a file.")
+    inbox = inbox_of(home, args.source)
+    inbox.mkdir(parents=True, exist_ok=True)
+    rejected, accepted = [], 0
+    for path in args.files:
+        with tempfile.NamedTemporaryFile(dir=inbox, prefix=".upload-", delete=False) as handle:
+            staged_copy = Path(handle.name)
+        shutil.copyfile(path, staged_copy)
+        receipt = receive_source_file(home, args.source, staged_copy, archive_key=ensure_key(home, ARCHIVE_KEY_ENV),
+                                      original_filename=path.name)
+        note = " (the same file was already received; nothing changed)" if receipt.replay else ""
+        print(f"{path}: {receipt.status}{note}; report: {home.root / receipt.report}")
+        accepted += receipt.accepted
+        if not receipt.accepted:
+            rejected.append(f"{path} is afgewezen, er is niets geladen (rapport: {home.root / receipt.report}).")
+            rejected += receipt.reasons
+    if accepted:
+        print("Run 'divobench refresh' (or let the statushouders sensor do it) to load it into the warehouse.")
+    if rejected:
+        raise UserError("\n".join(rejected))
+    return 0
 
 
 def cmd_refresh(args) -> int:

@@ -15,6 +15,7 @@ from typing import Protocol
 REGISTRY_MODULES: tuple[str, ...] = (
     "divobench_pipeline.defs.wi_indicators.registry",
     "divobench_pipeline.defs.cbs_kerncijfers.registry",
+    "divobench_pipeline.defs.statushouders.registry",
 )
 
 

@@ -102,6 +102,19 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
         run(indicator_job.name, f"{start} … {end}", partition_range_tags(start, end))
     if status_due(home):
         run(aanleverstatus_job.name, "today")
+    # --- statushouders (issue 13): its planner's runs, in order; to be folded into the planner-driven refresh.
+    from divobench_pipeline.defs.statushouders.planning import plan_statushouders
+
+    for _ in range(3):  # intake may reveal CBS years to read, after which the indicators follow
+        with read_warehouse(home.warehouse) as con:
+            planned = plan_statushouders(home, registry, con)
+        if not planned:
+            break
+        for step in planned:
+            tags = partition_range_tags(step.start, step.end) if step.start else {}
+            if not run(step.job, step.label or "all", tags):
+                return outcome
+    # --- end statushouders
     return outcome
 
 

@@ -43,7 +43,8 @@ def bus_uploads(context: dg.AssetExecutionContext, divobench_home: DivobenchHome
         if receipt.status == REJECTED and not receipt.replay:
             context.log.warning(f"{receipt.participant_id} {receipt.original_filename} rejected; "
                                 f"report {receipt.report}")
-    unknown = sorted(p.name for p in divobench_home.home.inbox.glob("*") if p.is_dir() and p.name not in registry)
+    unknown = sorted(p.name for p in divobench_home.home.inbox.glob("*") if p.is_dir() and p.name not in registry
+                     and not p.name.startswith("_"))
     if unknown:
         context.log.warning(f"Inbox folders of unknown participants left untouched: {', '.join(unknown)}")
     new = [r for r in receipts if not r.replay]
