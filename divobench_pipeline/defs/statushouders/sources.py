@@ -53,7 +53,7 @@ def known_gemeentecodes() -> frozenset[str]:
 
 
 def _element(pattern: str, name: str) -> pa.Check:
-    return pa.Check.str_matches(pattern, name=name)
+    return pa.Check(lambda s: s.str.fullmatch(pattern), name=name)
 
 
 _GEMEENTE = pa.Check(lambda s: s.isin(known_gemeentecodes()), name="gemeentecode")
