@@ -8,10 +8,10 @@ import datetime as dt
 import dagster as dg
 import duckdb
 import pytest
-from statushouders_fixtures import A, B, C, D, E, PARTICIPANTS, drop, seed_world, write_files
+from statushouders_fixtures import PARTICIPANTS, A, B, C, D, E, drop, seed_world, write_files
 
-from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.core.participants import write_registry
+from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.orchestration.refresh import QUIET
 
 JAN, JUL, JUN, DEC = dt.date(2019, 1, 1), dt.date(2019, 7, 1), dt.date(2019, 6, 1), dt.date(2019, 12, 1)

@@ -114,6 +114,8 @@ def indicator_rows(values: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 
 def group_rows(values: pd.DataFrame, members: pd.DataFrame, registry: Registry, now: dt.datetime) -> pd.DataFrame:
     """Rows of ``group_value``: each group pooled over its units whose figure is known."""
+    if values.empty:
+        return pd.DataFrame(columns=GROUP_VALUE.column_names)
     whole = Units(registry).whole()
     parts = [values.assign(unit_level="gemeente"),
              pooled(values, {p.id: p.gemeenten for p in whole.values()}).assign(unit_level="participant")]

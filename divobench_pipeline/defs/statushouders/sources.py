@@ -56,6 +56,10 @@ def _element(pattern: str, name: str) -> pa.Check:
     return pa.Check(lambda s: s.str.fullmatch(pattern), name=name)
 
 
+def _one_of(values: tuple[str, ...], name: str) -> pa.Check:
+    return pa.Check(lambda s: s.isin(values), name=name)
+
+
 _GEMEENTE = pa.Check(lambda s: s.isin(known_gemeentecodes()), name="gemeentecode")
 _DATUM = pa.Check(lambda s: pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").notna(), name="datum")
 
@@ -85,7 +89,7 @@ SPECS: dict[str, SourceSpec] = {
         ("Gemeentecode", "Indicator", "Peildatum"),
         {"Levering": (_element(r"^\d{4}-H[12]$", "levering"),),
          "Gemeentecode": (_GEMEENTE,),
-         "Indicator": (pa.Check.isin(CBS_INDICATOREN, name="indicator"),),
+         "Indicator": (_one_of(CBS_INDICATOREN, "indicator"),),
          "Peildatum": (_DATUM,),
          "Teller": (_element(r"^(\.|\d+(,0+)?)$", "aantal"),),
          "Noemer": (_element(r"^(\.|\d+(,0+)?|)$", "aantal_of_leeg"),)}),
@@ -104,8 +108,8 @@ SPECS: dict[str, SourceSpec] = {
         ("jaar", "gemeentecode", "vraag", "antwoord"), (), ",", ("jaar", "gemeentecode", "vraag"),
         {"jaar": (_element(r"^\d{4}$", "jaar"),),
          "gemeentecode": (_GEMEENTE,),
-         "vraag": (pa.Check.isin(KIS_VRAGEN, name="vraag"),),
-         "antwoord": (pa.Check.isin(KIS_ANTWOORDEN, name="antwoord"),)}),
+         "vraag": (_one_of(KIS_VRAGEN, "vraag"),),
+         "antwoord": (_one_of(KIS_ANTWOORDEN, "antwoord"),)}),
 }
 
 _MEANING = {
