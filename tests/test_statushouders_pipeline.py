@@ -10,8 +10,11 @@ import duckdb
 import pytest
 from statushouders_fixtures import PARTICIPANTS, A, B, C, D, E, drop, seed_world, write_files
 
-from divobench_pipeline.core.participants import write_registry
+from divobench_pipeline.core.participants import load_registry, write_registry
+from divobench_pipeline.core.warehouse import read_warehouse
 from divobench_pipeline.definitions import load_defs
+from divobench_pipeline.defs.statushouders.planning import plan_statushouders
+from divobench_pipeline.defs.statushouders.sensors import statushouders_sensor
 from divobench_pipeline.orchestration.refresh import QUIET
 
 JAN, JUL, JUN, DEC = dt.date(2019, 1, 1), dt.date(2019, 7, 1), dt.date(2019, 6, 1), dt.date(2019, 12, 1)
@@ -181,3 +184,25 @@ def test_a_corrected_delivery_of_the_same_levering_replaces_it_and_an_older_one_
     assert value(home, "sh.cohort", "gemeente", A, JAN) == (52.0, None, 52.0)  # 2019-H2 is still the newest
     assert rows(home, "SELECT teller FROM sh_cbs_cohort WHERE levering = '2019-H1' AND gemeente_code = ? "
                       "AND indicator = 'cohort'", [A]) == [(49.0,)]
+
+
+def test_planner_and_sensor_ask_for_what_is_out_of_date(home, tmp_path):
+    seed_world(home)
+    drop(home, "coa", write_files(tmp_path / "files")["coa_2019.csv"])
+
+    def plan():
+        with read_warehouse(home.warehouse) as con:
+            return plan_statushouders(home, load_registry(home.participants_file), con)
+
+    waiting = plan()
+    assert [p.job for p in waiting] == ["statushouders_job"]
+    with dg.DagsterInstance.ephemeral() as instance:
+        tick = statushouders_sensor(dg.build_sensor_context(instance=instance))
+        assert [(r.job_name, r.run_key) for r in tick] == [("statushouders_job", f"statushouders_job:"
+                                                                                  f"{waiting[0].content}")]
+        run_job(home)
+        assert plan() == []
+        skipped = statushouders_sensor(dg.build_sensor_context(instance=instance))
+        assert isinstance(skipped, dg.SkipReason) and "up to date" in skipped.skip_message
+    write_registry(home.participants_file, [{**p, "kis_consent": False} for p in PARTICIPANTS])
+    assert [p.job for p in plan()] == ["statushouders_job"]  # withdrawn consent: the next run removes answers
