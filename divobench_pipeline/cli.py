@@ -202,12 +202,16 @@ def cmd_demo(args) -> int:
     with open_warehouse(str(home.warehouse), read_only=True) as con:
         gemeenten = sorted({g for gs in registry.gemeenten_by_participant().values() for g in gs})
         print("\n" + "\n".join(gemeente_overview(con, gemeenten)))
-        for participant_id in registry.ids:
-            with open(comparisons / f"{participant_id}_{latest:%Y-%m}.csv", "w", newline="", encoding="utf-8") as out:
-                write_comparison_csv(con, registry, participant_id, latest, out)
+        newest_sh = con.execute("SELECT max(month) FROM group_value WHERE starts_with(indicator, 'sh.')").fetchone()[0]
+        for month in dict.fromkeys([latest, *([newest_sh] if newest_sh else [])]):  # statushouders: its own months
+            for participant_id in registry.ids:
+                with open(comparisons / f"{participant_id}_{month:%Y-%m}.csv", "w", newline="",
+                          encoding="utf-8") as out:
+                    write_comparison_csv(con, registry, participant_id, month, out)
+            public_path = home.reports / f"publiek_{month:%Y-%m}.csv"
+            with open(public_path, "w", newline="", encoding="utf-8") as out:
+                write_public_csv(con, registry, month, out)
         public_path = home.reports / f"publiek_{latest:%Y-%m}.csv"
-        with open(public_path, "w", newline="", encoding="utf-8") as out:
-            write_public_csv(con, registry, latest, out)
     export_path = home.reports / "indicatoren.csv"
     with open(export_path, "w", newline="", encoding="utf-8") as handle:
         write_indicator_csv(home, handle)
@@ -216,6 +220,7 @@ def cmd_demo(args) -> int:
     print(f"Indicators (CSV): {export_path}")
     print(f"Comparisons:      {comparisons}/<participant>_{latest:%Y-%m}.csv (every reference group)")
     print(f"Public export:    {public_path} (suppressed aggregates)")
+    print(f"Statushouders:    {home.reports / 'bronnen'} (load reports: CBS, COA with the taakstelling checks, KIS)")
     print(f"Upload reports:   {home.reports / 'uploads'}")
     print(f"Quarantine:       {home.quarantine}")
     print(f"Dagster UI:       DIVOBENCH_HOME={home.root} divobench serve   (then open http://127.0.0.1:3000)")

@@ -13,6 +13,7 @@ from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.orchestration.instance import dagster_instance
 
 CBS_ASSET_NAMES = ("cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand", "gemeente_versies")
+SH_ASSET_NAMES = ("sh_cbs_statushouders", "sh_coa_taakstelling", "sh_kis_beleid", "sh_indicatoren")
 
 
 def test_the_code_location_loads_with_its_asset_graph(home):
@@ -21,7 +22,8 @@ def test_the_code_location_loads_with_its_asset_graph(home):
     graph = defs.resolve_asset_graph()
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
         "bus_uploads", "bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES,
-        "cbs_kerncijfers", "cbs_kerncijfers_groepswaarden"}
+        "cbs_kerncijfers", "cbs_kerncijfers_groepswaarden",
+        *SH_ASSET_NAMES}
     assert graph.get(dg.AssetKey("bus_staged")).parent_keys == {dg.AssetKey("bus_uploads")}
     assert graph.get(dg.AssetKey("wi_indicatoren")).parent_keys == {
         dg.AssetKey("bus_staged"), dg.AssetKey("cbs_bevolking"), dg.AssetKey("cbs_bijstand")}
@@ -34,7 +36,11 @@ def test_the_code_location_loads_with_its_asset_graph(home):
         ("wi_groepswaarden", "landelijk_sluit_aan"), ("wi_indicatoren", "cbs_plausibiliteit"),
         ("cbs_kerncijfers_groepswaarden", "landelijk_gelijk_aan_nl01")} | {
         ("aanleverstatus", name) for name in ("aanlevering_compleet", "aanlevering_op_tijd", "volume_in_lijn",
-                                              "volledigheid_in_lijn")}
+                                              "volledigheid_in_lijn")} | {
+        ("sh_coa_taakstelling", name) for name in ("taakstelling_formule", "achterstand_continuiteit",
+                                                   "taakstelling_som")}
+    assert graph.get(dg.AssetKey("sh_indicatoren")).parent_keys == {
+        *(dg.AssetKey(n) for n in (*SH_ASSET_NAMES[:3], "cbs_gebieden", "cbs_referentiegroepen"))}
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"bus_intake_job", "bus_staging_job",
                                                                  "indicator_job"}
     assert defs.resolve_sensor_def("bus_upload_sensor").default_status == dg.DefaultSensorStatus.RUNNING
@@ -45,7 +51,8 @@ def test_the_instance_limits_warehouse_writers_to_one(home):
     assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
     assert instance.run_monitoring_enabled and instance.run_retries_enabled
     defs = load_defs(home)
-    for name in ("bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES):
+    for name in ("bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES,
+                 *SH_ASSET_NAMES):
         assert defs.resolve_assets_def(name).op.pool == "duckdb_write"
 
 

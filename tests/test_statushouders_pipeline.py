@@ -15,7 +15,8 @@ from divobench_pipeline.core.warehouse import read_warehouse
 from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.defs.statushouders.planning import plan_statushouders
 from divobench_pipeline.defs.statushouders.sensors import statushouders_sensor
-from divobench_pipeline.orchestration.refresh import QUIET
+from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
+from divobench_pipeline.orchestration.refresh import QUIET, refresh
 
 JAN, JUL, JUN, DEC = dt.date(2019, 1, 1), dt.date(2019, 7, 1), dt.date(2019, 6, 1), dt.date(2019, 12, 1)
 
@@ -206,3 +207,21 @@ def test_planner_and_sensor_ask_for_what_is_out_of_date(home, tmp_path):
         assert isinstance(skipped, dg.SkipReason) and "up to date" in skipped.skip_message
     write_registry(home.participants_file, [{**p, "kis_consent": False} for p in PARTICIPANTS])
     assert [p.job for p in plan()] == ["statushouders_job"]  # withdrawn consent: the next run removes answers
+
+
+def test_statushouders_rows_survive_a_wi_recompute_of_the_same_months(world, tmp_path):
+    home, _, _ = world
+    snapshot = ("SELECT * EXCLUDE (computed_at) FROM group_value WHERE starts_with(indicator, 'sh.') ORDER BY ALL",
+                "SELECT * FROM indicator_value WHERE starts_with(indicator, 'sh.') ORDER BY ALL",
+                "SELECT * FROM group_member WHERE month = ? ORDER BY ALL")
+    before = [rows(home, sql, [JAN] if "?" in sql else []) for sql in snapshot]
+    assert before[0] and before[1] and before[2]
+    for upload in generate_uploads(tmp_path / "bus", [UploadSpec(A, (A,))], [JAN, JUN], seed=7):
+        target = home.inbox_of(A) / upload.path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(upload.path.read_bytes())
+    outcome = refresh(home, dg.DagsterInstance.ephemeral())
+    jobs = {r.job for r in outcome.runs}
+    assert outcome.success and "indicator_job" in jobs and "statushouders_job" not in jobs  # W&I alone ran
+    assert rows(home, "SELECT count(*) FROM group_value WHERE indicator = 'wi.bestand.pw' AND month = ?", [JAN])[0][0]
+    assert [rows(home, sql, [JAN] if "?" in sql else []) for sql in snapshot] == before
