@@ -225,3 +225,9 @@ def test_statushouders_rows_survive_a_wi_recompute_of_the_same_months(world, tmp
     assert outcome.success and "indicator_job" in jobs and "statushouders_job" not in jobs  # W&I alone ran
     assert rows(home, "SELECT count(*) FROM group_value WHERE indicator = 'wi.bestand.pw' AND month = ?", [JAN])[0][0]
     assert [rows(home, sql, [JAN] if "?" in sql else []) for sql in snapshot] == before
+
+
+def test_without_any_statushouders_file_nothing_is_planned(home):
+    seed_world(home)
+    with read_warehouse(home.warehouse) as con:
+        assert plan_statushouders(home, load_registry(home.participants_file), con) == []

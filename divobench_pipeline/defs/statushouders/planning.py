@@ -84,10 +84,13 @@ def plan_statushouders(home: DivobenchHome, registry: Registry, con: duckdb.Duck
                        ) -> list[PlannedRun]:
     """The runs that bring statushouders up to date, in order: CBS years first, then the statushouders job."""
     files = waiting(home)
+    stored = stored_fingerprint(con)
+    if not files and stored is None and not any(read_source_receipts(home, s) for s in SOURCES):
+        return []  # no statushouders file was ever handed in
     years = cbs_years(home, con) if not files else []
     runs = [PlannedRun("cbs_job", _digest(["statushouders", start, end]), start, end, f"CBS {start} … {end}")
             for start, end in year_ranges(years)]
     current = fingerprint(home, registry, con)
-    if files or years or current != stored_fingerprint(con):
+    if files or years or current != stored:
         runs.append(PlannedRun(JOB, _digest([files, current, years]), label="statushouders"))
     return runs
