@@ -127,10 +127,16 @@ def sh_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
         state = pd.DataFrame([{"fingerprint": fingerprint(divobench_home.home, registry, con),
                                "computed_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}])
         replace_rows(con, SH_STATE, state, "true", [])
+        with_groups = {y for (y,) in con.execute("SELECT DISTINCT jaar FROM gemeente_groep").fetchall()}
     values, groups = written["values"], written["groups"]
+    without = sorted({m.year for m in written["months"]} - with_groups)
+    if without:
+        context.log.warning(f"No CBS reference groups for {without}: group values of those years pool only the "
+                            "participants' gemeenten (landelijk) until the CBS tables of those years are read.")
     summary = values.groupby(["indicator", "level"]).agg(rijen=("unit", "size"),
                                                          met_waarde=("value", "count")).reset_index()
     return dg.MaterializeResult(metadata={"rijen": len(values), "groepswaarden": len(groups),
+                                          "jaren_zonder_cbs_groepen": str(without or "geen"),
                                           "per_indicator": markdown_table(summary)})
 
 

@@ -134,7 +134,7 @@ def group_rows(values: pd.DataFrame, members: pd.DataFrame, registry: Registry, 
     return grouped.replace({np.nan: None})[GROUP_VALUE.column_names]
 
 
-def write_indicators(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict[str, pd.DataFrame]:
+def write_indicators(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict:
     """Replace every statushouders row of ``indicator_value`` and ``group_value`` (and the group members of their
     months, which are the same rows the W&I group values write) in one transaction."""
     values = gemeente_values(con)
@@ -156,4 +156,4 @@ def write_indicators(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return {"values": rows, "groups": groups}
+    return {"values": rows, "groups": groups, "months": months}

@@ -88,9 +88,9 @@ def plan_statushouders(home: DivobenchHome, registry: Registry, con: duckdb.Duck
     if not files and stored is None and not any(read_source_receipts(home, s) for s in SOURCES):
         return []  # no statushouders file was ever handed in
     years = cbs_years(home, con) if not files else []
-    runs = [PlannedRun("cbs_job", _digest(["statushouders", start, end]), start, end, f"CBS {start} … {end}")
-            for start, end in year_ranges(years)]
     current = fingerprint(home, registry, con)
+    runs = [PlannedRun("cbs_job", _digest(["statushouders", start, end, current]), start, end, f"CBS {start} … {end}")
+            for start, end in year_ranges(years)]
     if files or years or current != stored:
         runs.append(PlannedRun(JOB, _digest([files, current, years]), label="statushouders"))
     return runs
