@@ -3,6 +3,7 @@ and checks, and pooling; expected values are worked out by hand in the comments.
 
 from __future__ import annotations
 
+import openpyxl
 import pandas as pd
 import pytest
 from statushouders_fixtures import CBS_H1, CBS_H2, COA, KIS
@@ -65,6 +66,22 @@ def test_one_delivery_per_file_and_unreadable_files_get_one_sentence():
     with pytest.raises(SourceRejected) as caught:
         read_source("coa", b"PK\x03\x04 not really a workbook", "coa.xlsx")
     assert "Excel" in caught.value.reasons[0] and len(caught.value.reasons) == 1
+
+
+def test_an_xlsx_file_reads_like_its_csv(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for line in COA.splitlines():
+        sheet.append([int(c) if c.lstrip("-").isdigit() else (c or None) for c in line.split(",")])
+    workbook.save(tmp_path / "coa.xlsx")
+    from_xlsx = read_source("coa", (tmp_path / "coa.xlsx").read_bytes(), "coa.xlsx")
+    from_csv = read_source("coa", COA.encode(), "coa.csv")
+    assert from_xlsx.equals(from_csv)
+    sheet["E3"] = "tien"
+    workbook.save(tmp_path / "fout.xlsx")
+    with pytest.raises(SourceRejected) as caught:
+        read_source("coa", (tmp_path / "fout.xlsx").read_bytes(), "fout.xlsx")
+    assert caught.value.reasons == ["Rij 3, kolom 'taakstelling': 'tien' is geen geheel getal."]
 
 
 def test_law_taakstelling_rounds_up_in_exact_arithmetic():

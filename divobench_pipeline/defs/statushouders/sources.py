@@ -8,12 +8,13 @@
 
 A file is checked with Pandera on its cells as text; any failure (wrong header, unknown gemeentecode, a number
 that does not parse, a key twice, ...) rejects the whole file with Dutch sentences naming row and column.
-xlsx files (first sheet, same columns) are read when ``openpyxl`` is installed.
+xlsx files (first sheet, same columns) are read with openpyxl; their cells are compared as the same text.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 from functools import cache
@@ -158,13 +159,11 @@ def read_source(source: str, content: bytes, filename: str) -> pd.DataFrame:
 def _read_cells(spec: SourceSpec, content: bytes, filename: str) -> pd.DataFrame:
     if filename.lower().endswith((".xlsx", ".xlsm")):
         try:
-            frame = pd.read_excel(io.BytesIO(content), sheet_name=0, dtype=str)
-        except ImportError:
-            raise SourceRejected(["Excel-bestanden (xlsx) kunnen op deze installatie niet worden gelezen; "
-                                  "lever het bestand als CSV aan."]) from None
+            frame = pd.read_excel(io.BytesIO(content), sheet_name=0, dtype=object)
         except Exception:  # noqa: BLE001 - any unreadable workbook is the sender's problem, said in one sentence
             raise SourceRejected(["Het bestand is geen leesbaar Excel-bestand (xlsx)."]) from None
-        return frame.fillna("").astype(str).apply(lambda s: s.str.strip())
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return frame.map(_xlsx_cell)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -181,6 +180,17 @@ def _read_cells(spec: SourceSpec, content: bytes, filename: str) -> pd.DataFrame
                               f"scheidingsteken is '{spec.separator}'."])
     body = [[c.strip() for c in r] for r in rows[1:] if len(r) == width]
     return pd.DataFrame(body, columns=header, dtype=str)
+
+
+def _xlsx_cell(value: object) -> str:
+    """A workbook cell as the text a CSV would hold: whole numbers without '.0', dates as YYYY-MM-DD."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
 
 
 def _reasons(spec: SourceSpec, failures: pd.DataFrame) -> list[str]:
