@@ -1,6 +1,7 @@
 """The statushouders sensor: files in the three source inboxes, or anything the tables rest on changed."""
 
 import dagster as dg
+import duckdb
 
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.participants import RegistryError, load_registry
@@ -31,7 +32,7 @@ def statushouders_sensor(context: dg.SensorEvaluationContext):
     try:
         con = open_warehouse(str(home.warehouse), read_only=True, lock_wait_seconds=0) \
             if home.warehouse.exists() else None
-    except Exception:  # noqa: BLE001 - the warehouse is held by a run: next tick
+    except duckdb.IOException:
         return dg.SkipReason("the warehouse is in use; trying again next tick")
     try:
         planned = plan_statushouders(home, registry, con)
