@@ -26,6 +26,8 @@ KNOWN_DAGSTER_REACH = {
     ("defs/cbs_kerncijfers/planning.py", "defs/cbs/resources.py"),
     ("defs/cbs_kerncijfers/planning.py", "defs/cbs_kerncijfers/jobs.py"),
     ("defs/cbs_kerncijfers/planning.py", "orchestration/plan.py"),
+    ("defs/statushouders/planning.py", "defs/cbs/resources.py"),
+    ("defs/statushouders/planning.py", "orchestration/plan.py"),
 }
 DAGSTER_MODULES_OF_A_DOMAIN = {"assets.py", "checks.py", "sensors.py", "jobs.py", "resources.py", "definitions.py"}
 

@@ -12,15 +12,16 @@ import datetime as dt
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from html import escape
 from pathlib import Path
 
 from divobench_pipeline.core.archive import UploadArchive, sha256_of
 from divobench_pipeline.core.home import DivobenchHome
+from divobench_pipeline.core.html import template_environment
 from divobench_pipeline.defs.statushouders.sources import SPECS, SourceRejected, keys_of, months_of, read_source
 
 ACCEPTED, REJECTED = "accepted", "rejected"
 STATUS_NL = {ACCEPTED: "geaccepteerd", REJECTED: "afgewezen"}
+_TEMPLATES = template_environment("divobench_pipeline.defs.statushouders")
 
 
 @dataclass
@@ -115,21 +116,9 @@ def in_force(home: DivobenchHome, source: str) -> dict[str, SourceReceipt]:
 
 
 def render_receipt(receipt: SourceReceipt) -> str:
-    """A short Dutch HTML page: which file, accepted or rejected, and what to fix."""
-    label = SPECS[receipt.source].label
-    if receipt.accepted:
-        body = (f"<p>Het bestand is geaccepteerd: {receipt.rows} rijen voor {escape(', '.join(receipt.keys))}. "
-                "Het vervangt eerder aangeleverde gegevens van dezelfde levering, periode of hetzelfde jaar. "
-                "De controles na het laden staan in het laadrapport.</p>")
-    else:
-        items = "".join(f"<li>{escape(r)}</li>" for r in receipt.reasons)
-        body = ("<p>Het bestand is <strong>afgewezen</strong>: er is niets uit geladen; eerder aangeleverde "
-                f"gegevens blijven gelden. Los de problemen hieronder op en lever het opnieuw aan.</p><ul>{items}</ul>")
-    return (f"<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'><title>{escape(label)}</title></head>"
-            f"<body><h1>{escape(label)}</h1><p>Bestand: {escape(receipt.original_filename)}<br>"
-            f"Ontvangen: {escape(receipt.received_at[:19].replace('T', ' '))} UTC<br>"
-            f"Status: {STATUS_NL[receipt.status]}<br>Inhoud (sha256): <code>{receipt.sha256}</code></p>"
-            f"{body}</body></html>")
+    """A short Dutch HTML page (``templates/ontvangst.html.j2``): which file, accepted or rejected, what to fix."""
+    return _TEMPLATES.get_template("ontvangst.html.j2").render(
+        r=receipt, label=SPECS[receipt.source].label, status=STATUS_NL[receipt.status])
 
 
 def _write_json(path: Path, receipt: SourceReceipt) -> None:

@@ -3,7 +3,7 @@
 Every indicator reads one source: the newest CBS delivery (``cbs``: Teller/Noemer of one file indicator), the
 COA taakstelling (``coa``: one measure per half year) or the KIS survey (``kis``: one question). Their group
 values are computed in this domain over every gemeente of a group (the sources cover all gemeenten), not by the
-W&I group values, hence ``own_group_values``.
+W&I group values, hence ``OWN_GROUP_VALUES`` (core/catalogue.py: ``pooled_by_comparisons``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from divobench_pipeline.defs.statushouders.sources import KIS_VRAGEN
 
 SOURCES = ("cbs", "coa", "kis")
+OWN_GROUP_VALUES = True
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,6 @@ class ShIndicator:
     denominator_is_count: bool = False
     multiplier: float = 1.0
     module: str = "statushouders"
-    own_group_values: bool = True
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
