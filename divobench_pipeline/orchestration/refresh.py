@@ -102,20 +102,25 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
         run(indicator_job.name, f"{start} … {end}", partition_range_tags(start, end))
     if status_due(home):
         run(aanleverstatus_job.name, "today")
-    # --- statushouders (issue 13): its planner's runs, in order; to be folded into the planner-driven refresh.
+    # statushouders planner (issue 13): to become one entry of the planner loop refresh is being rebuilt around.
+    statushouders_runs(home, registry, run)
+    return outcome
+
+
+def statushouders_runs(home: DivobenchHome, registry, run) -> None:
+    """The statushouders planner's runs, planned again after each round (intake may reveal CBS years to read,
+    after which the indicators follow); at most three rounds, stopping at a failed run."""
     from divobench_pipeline.defs.statushouders.planning import plan_statushouders
 
-    for _ in range(3):  # intake may reveal CBS years to read, after which the indicators follow
+    for _ in range(3):
         with read_warehouse(home.warehouse) as con:
             planned = plan_statushouders(home, registry, con)
         if not planned:
-            break
+            return
         for step in planned:
             tags = partition_range_tags(step.start, step.end) if step.start else {}
             if not run(step.job, step.label or "all", tags):
-                return outcome
-    # --- end statushouders
-    return outcome
+                return
 
 
 def kerncijfers_plan(home: DivobenchHome) -> list:

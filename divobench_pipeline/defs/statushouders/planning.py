@@ -42,12 +42,15 @@ def waiting(home: DivobenchHome) -> list[tuple[str, str, int, int]]:
 
 
 def fingerprint(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyConnection | None) -> str:
-    """A digest of everything the statushouders tables and indicators rest on."""
+    """A digest of everything the statushouders tables and indicators rest on (CBS groups and kenmerken of the
+    years its months and the taakstelling formula need, not of other years)."""
     receipts = [(r.source, r.sha256, r.status) for s in SOURCES for r in read_source_receipts(home, s)]
     participants = [(p.id, p.gemeenten, p.modules, p.kis_consent, p.reporting, sorted(p.references.items()))
                     for p in registry.participants]
     groups = group_input_digests(con, registry) if con is not None else {}
-    return _digest([receipts, participants, sorted(groups.items(), key=str), repr(INDICATORS)])
+    years = {m.year for m in source_months(home)}
+    relevant = {key: digest for key, digest in groups.items() if key == "*" or key in years}
+    return _digest([receipts, participants, sorted(relevant.items(), key=str), repr(INDICATORS)])
 
 
 def stored_fingerprint(con: duckdb.DuckDBPyConnection | None) -> str | None:
