@@ -18,6 +18,7 @@ from pathlib import Path
 from divobench_pipeline.core.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
 from divobench_pipeline.core.participants import RegistryError, load_registry
 from divobench_pipeline.defs.comparisons.exports import number as _number
+from divobench_pipeline.defs.statushouders.intake import SOURCES as STATUSHOUDERS_SOURCES
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 
 
@@ -57,9 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=cmd_demo)
 
     upload = commands.add_parser("upload", help="hand in BUS files or questionnaire workbooks for a participant, "
-                                                "or a source file (--source budget)")
-    upload.add_argument("--participant", metavar="ID")
-    upload.add_argument("--source", choices=["budget"], help="a file of a benchmark source, not of a participant")
+                                                "or a file of one of the benchmark's own sources")
+    who = upload.add_mutually_exclusive_group(required=True)
+    who.add_argument("--participant", metavar="ID")
+    who.add_argument("--source", choices=["budget", *STATUSHOUDERS_SOURCES],
+                     help="a file of the benchmark's own sources (BUIG budgets, statushouders), not of a participant")
     upload.add_argument("files", nargs="+", type=Path, metavar="FILE")
     upload.set_defaults(run=cmd_upload)
 
@@ -116,8 +119,8 @@ def _home() -> DivobenchHome:
 def cmd_upload(args) -> int:
     from divobench_pipeline.defs.bus_uploads.intake import REJECTED, receive_upload
 
-    if (args.participant is None) == (args.source is None):
-        raise UserError("name either --participant ID (BUS files, questionnaire workbooks) or --source budget.")
+    if args.source in STATUSHOUDERS_SOURCES:
+        return cmd_upload_source(args)
     home = _home()
     for path in args.files:
         if not path.is_file():
@@ -169,6 +172,35 @@ def cmd_questionnaire(args) -> int:
     if args.participant not in registry:
         raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
     print(write_questionnaire(home, registry[args.participant], args.period, args.output))
+
+
+def cmd_upload_source(args) -> int:
+    """``upload --source``: archive and check each file now; a rejected file exits 2 with its reasons."""
+    from divobench_pipeline.defs.statushouders.intake import inbox_of, receive_source_file
+
+    home = _home()
+    for path in args.files:
+        if not path.is_file():
+            raise UserError(f"{path} does not exist or is not a file.")
+    inbox = inbox_of(home, args.source)
+    inbox.mkdir(parents=True, exist_ok=True)
+    rejected, accepted = [], 0
+    for path in args.files:
+        with tempfile.NamedTemporaryFile(dir=inbox, prefix=".upload-", delete=False) as handle:
+            staged_copy = Path(handle.name)
+        shutil.copyfile(path, staged_copy)
+        receipt = receive_source_file(home, args.source, staged_copy, archive_key=ensure_key(home, ARCHIVE_KEY_ENV),
+                                      original_filename=path.name)
+        note = " (the same file was already received; nothing changed)" if receipt.replay else ""
+        print(f"{path}: {receipt.status}{note}; report: {home.root / receipt.report}")
+        accepted += receipt.accepted
+        if not receipt.accepted:
+            rejected.append(f"{path} is afgewezen, er is niets geladen (rapport: {home.root / receipt.report}).")
+            rejected += receipt.reasons
+    if accepted:
+        print("Run 'divobench refresh' (or let the statushouders sensor do it) to load it into the warehouse.")
+    if rejected:
+        raise UserError("\n".join(rejected))
     return 0
 
 
@@ -199,12 +231,16 @@ def cmd_demo(args) -> int:
     with open_warehouse(str(home.warehouse), read_only=True) as con:
         gemeenten = sorted({g for gs in registry.gemeenten_by_participant().values() for g in gs})
         print("\n" + "\n".join(gemeente_overview(con, gemeenten)))
-        for participant_id in registry.ids:
-            with open(comparisons / f"{participant_id}_{latest:%Y-%m}.csv", "w", newline="", encoding="utf-8") as out:
-                write_comparison_csv(con, registry, participant_id, latest, out)
+        newest_sh = con.execute("SELECT max(month) FROM group_value WHERE starts_with(indicator, 'sh.')").fetchone()[0]
+        for month in dict.fromkeys([latest, *([newest_sh] if newest_sh else [])]):  # statushouders: its own months
+            for participant_id in registry.ids:
+                with open(comparisons / f"{participant_id}_{month:%Y-%m}.csv", "w", newline="",
+                          encoding="utf-8") as out:
+                    write_comparison_csv(con, registry, participant_id, month, out)
+            public_path = home.reports / f"publiek_{month:%Y-%m}.csv"
+            with open(public_path, "w", newline="", encoding="utf-8") as out:
+                write_public_csv(con, registry, month, out)
         public_path = home.reports / f"publiek_{latest:%Y-%m}.csv"
-        with open(public_path, "w", newline="", encoding="utf-8") as out:
-            write_public_csv(con, registry, latest, out)
     export_path = home.reports / "indicatoren.csv"
     with open(export_path, "w", newline="", encoding="utf-8") as handle:
         write_indicator_csv(home, handle)
@@ -213,6 +249,7 @@ def cmd_demo(args) -> int:
     print(f"Indicators (CSV): {export_path}")
     print(f"Comparisons:      {comparisons}/<participant>_{latest:%Y-%m}.csv (every reference group)")
     print(f"Public export:    {public_path} (suppressed aggregates)")
+    print(f"Statushouders:    {home.reports / 'bronnen'} (load reports: CBS, COA with the taakstelling checks, KIS)")
     print(f"Upload reports:   {home.reports / 'uploads'}")
     print(f"Quarantine:       {home.quarantine}")
     print(f"Dagster UI:       DIVOBENCH_HOME={home.root} divobench serve   (then open http://127.0.0.1:3000)")

@@ -101,5 +101,13 @@ def test_demo_runs_the_main_job_end_to_end(tmp_path):
     assert cbs["cbs.bijstandsontvangers", "GM0153", "2016-12"] == "8790"  # CBS 83747NED, Enschede, 15 jaar of ouder
     assert "  GM0153: 8560 bijstandsontvangers (63.8 per 1.000 inwoners van 15+)" in result.stdout  # 84066NED, 2017
     assert len(list(home.glob("quarantine/GM1680/*/rapport.html"))) == 1
+    statushouders = {(row["indicator"], row["unit"], row["month"]) for row in rows
+                     if row["indicator"].startswith("sh.")}
+    assert {("sh.cohort", "GM1680", "2025-07"), ("sh.taakstelling", "GM0637", "2025-12"),
+            ("sh.kis.brede_intake", "GM1680", "2025-12")} <= statushouders
+    assert not any(i.startswith("sh.kis.") and u == "GM0637" for i, u, _ in statushouders)  # no KIS consent
+    coa = (home / "reports" / "bronnen" / "coa" / "laadrapport.md").read_text(encoding="utf-8")
+    assert "| GM0637 | Zoetermeer | 2025-II | 89 | 85 |" in coa  # the planted taakstelling deviation
+    assert "sh.taakstelling,2025-12,landelijk,NL," in (home / "reports" / "publiek_2025-12.csv").read_text()
     assert len(list(home.glob("reports/uploads/*/*/*.html"))) == 4 * 3
     assert not [p for p in (home / "inbox").rglob("*") if p.is_file()]

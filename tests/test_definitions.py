@@ -15,6 +15,7 @@ from divobench_pipeline.orchestration.instance import dagster_instance
 CBS_ASSET_NAMES = ("cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand", "gemeente_versies")
 QUESTIONNAIRE_ASSET_NAMES = ("buig_budget_bestanden", "buig_budgetten", "vragenlijst_antwoorden",
                              "vragenlijst_indicatoren", "vragenlijst_aanleverstatus")
+SH_ASSET_NAMES = ("sh_cbs_statushouders", "sh_coa_taakstelling", "sh_kis_beleid", "sh_indicatoren")
 
 
 def test_the_code_location_loads_with_its_asset_graph(home):
@@ -24,7 +25,7 @@ def test_the_code_location_loads_with_its_asset_graph(home):
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
         "bus_uploads", "bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES,
         "cbs_kerncijfers", "cbs_kerncijfers_groepswaarden",
-        *QUESTIONNAIRE_ASSET_NAMES}
+        *QUESTIONNAIRE_ASSET_NAMES, *SH_ASSET_NAMES}
     assert graph.get(dg.AssetKey("bus_staged")).parent_keys == {dg.AssetKey("bus_uploads")}
     assert graph.get(dg.AssetKey("wi_indicatoren")).parent_keys == {
         dg.AssetKey("bus_staged"), dg.AssetKey("cbs_bevolking"), dg.AssetKey("cbs_bijstand")}
@@ -37,10 +38,14 @@ def test_the_code_location_loads_with_its_asset_graph(home):
         ("wi_groepswaarden", "landelijk_sluit_aan"), ("wi_indicatoren", "cbs_plausibiliteit"),
         ("cbs_kerncijfers_groepswaarden", "landelijk_gelijk_aan_nl01")} | {
         ("aanleverstatus", name) for name in ("aanlevering_compleet", "aanlevering_op_tijd", "volume_in_lijn",
-                                              "volledigheid_in_lijn")} | {("vragenlijst_antwoorden", "schema")}
+                                              "volledigheid_in_lijn")} | {("vragenlijst_antwoorden", "schema")} | {
+        ("sh_coa_taakstelling", name) for name in ("taakstelling_formule", "achterstand_continuiteit",
+                                                   "taakstelling_som")}
     assert graph.get(dg.AssetKey("vragenlijst_indicatoren")).parent_keys == {
         dg.AssetKey("vragenlijst_antwoorden"), dg.AssetKey("buig_budgetten"), dg.AssetKey("wi_indicatoren"),
         dg.AssetKey("cbs_bevolking")}
+    assert graph.get(dg.AssetKey("sh_indicatoren")).parent_keys == {
+        *(dg.AssetKey(n) for n in (*SH_ASSET_NAMES[:3], "cbs_gebieden", "cbs_referentiegroepen"))}
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"bus_intake_job", "bus_staging_job",
                                                                  "indicator_job"}
     assert defs.resolve_sensor_def("bus_upload_sensor").default_status == dg.DefaultSensorStatus.RUNNING
@@ -52,7 +57,7 @@ def test_the_instance_limits_warehouse_writers_to_one(home):
     assert instance.run_monitoring_enabled and instance.run_retries_enabled
     defs = load_defs(home)
     for name in ("bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES,
-                 *QUESTIONNAIRE_ASSET_NAMES):
+                 *QUESTIONNAIRE_ASSET_NAMES, *SH_ASSET_NAMES):
         assert defs.resolve_assets_def(name).op.pool == "duckdb_write"
 
 

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from questionnaire_fixtures import QUARTER, YEAR, registered
 
-from divobench_pipeline.core.schemas import BUIG_BUDGET, GEMEENTE_KENMERK, INDICATOR_VALUE, QUESTIONNAIRE_ANSWER
+from divobench_pipeline.core.schemas import GEMEENTE_KENMERK, INDICATOR_VALUE
 from divobench_pipeline.core.warehouse import insert_rows, open_warehouse
 from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.defs.questionnaires.registry import INDICATORS
+from divobench_pipeline.defs.questionnaires.tables import BUIG_BUDGET, QUESTIONNAIRE_ANSWER
 from divobench_pipeline.orchestration.partitions import partition_range_tags
 
 SHA = "a" * 64

@@ -16,6 +16,7 @@ REGISTRY_MODULES: tuple[str, ...] = (
     "divobench_pipeline.defs.wi_indicators.registry",
     "divobench_pipeline.defs.cbs_kerncijfers.registry",
     "divobench_pipeline.defs.questionnaires.registry",
+    "divobench_pipeline.defs.statushouders.registry",
 )
 
 

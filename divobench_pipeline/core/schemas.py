@@ -318,52 +318,20 @@ CBS_KERNCIJFER = Table(
      Column("table_id", "VARCHAR", False), Column("modified", "VARCHAR", False, (), "the table's Modified at CBS")),
     ("jaar", "regio_code", "leeftijd", "kenmerk"),
 )
-_PERIOD = Column("period", "VARCHAR", False, (pa.Check.str_matches(r"^\d{4}(-Q[1-4])?$"),),
-                 "questionnaire period: a quarter 2026-Q3 or a year 2025")
-_QUESTIONNAIRE = Column("questionnaire", "VARCHAR", False,
-                        (pa.Check.isin(["bedrijfsvoering_wi", "armoede_schulden"]),))
-QUESTIONNAIRE_ANSWER = Table(
-    "questionnaire_answer",
-    "Answers in force per period and participant (verdiepende module, Armoede & Schulden); value NULL = left empty.",
-    (_PERIOD, Column("participant_id", "VARCHAR", False), _QUESTIONNAIRE, Column("code", "VARCHAR", False),
-     Column("value", "DOUBLE", True, (pa.Check.ge(0),)), _UPLOAD),
-    ("period", "participant_id", "code"),
-)
-QUESTIONNAIRE_IN_FORCE = Table(
-    "questionnaire_in_force",
-    "Which accepted workbook is in force for each period and participant.",
-    (_PERIOD, Column("participant_id", "VARCHAR", False), _QUESTIONNAIRE, _UPLOAD,
-     Column("received_at", "TIMESTAMP", False), Column("original_filename", "VARCHAR", False),
-     Column("n_signaleringen", "INTEGER", False, (pa.Check.ge(0),))),
-    ("period", "participant_id"),
-)
-BUIG_BUDGET = Table(
-    "buig_budget",
-    "BUIG budget per year and gemeente (ministry of SZW), the latest soort received (definitief > nader_voorlopig "
-    "> voorlopig).",
-    (_JAAR, _GEMEENTE, Column("gemeente_naam", "VARCHAR", False),
-     Column("soort", "VARCHAR", False, (pa.Check.isin(["voorlopig", "nader_voorlopig", "definitief"]),)),
-     Column("budget", "DOUBLE", False, (pa.Check.ge(0),), "euro"), _UPLOAD),
-    ("jaar", "gemeente_code"),
-)
-QUESTIONNAIRE_INDICATOR_STATE = Table(
-    "questionnaire_indicator_state",
-    "Per questionnaire period, the fingerprint of the inputs its indicators were last computed from.",
-    (_PERIOD, Column("fingerprint", "VARCHAR", False), Column("computed_at", "TIMESTAMP", False)),
-    ("period",),
-)
-QUESTIONNAIRE_STATUS = Table(
-    "questionnaire_status",
-    "Per period and participant with the module: whether the questionnaire is in (op tijd / te laat), missing "
-    "or still expected.",
-    (_PERIOD, Column("participant_id", "VARCHAR", False), _QUESTIONNAIRE,
-     Column("deadline", "DATE", False, (), "six weeks after the quarter; 1 April of the next year"),
-     Column("status", "VARCHAR", False, (pa.Check.isin(["op_tijd", "te_laat", "ontbreekt", "verwacht"]),)),
-     Column("eerste_ontvangst", "DATE", True), Column("as_of", "DATE", False)),
-    ("period", "participant_id"),
-)
-QUESTIONNAIRE_TABLES: tuple[Table, ...] = (QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_IN_FORCE, BUIG_BUDGET,
-                                           QUESTIONNAIRE_INDICATOR_STATE, QUESTIONNAIRE_STATUS)
 TABLES: tuple[Table, ...] = (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE, INDICATOR_VALUE, INDICATOR_MONTH_STATE,
                              INDICATOR_LINEAGE, *CBS_TABLES, *CBS_EXTRA_TABLES, GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER,
-                             GROUP_VALUE, AANLEVERSTATUS, CBS_KERNCIJFER, *QUESTIONNAIRE_TABLES)
+                             GROUP_VALUE, AANLEVERSTATUS, CBS_KERNCIJFER)
+
+DOMAIN_TABLE_MODULES: tuple[str, ...] = (
+    "divobench_pipeline.defs.questionnaires.tables",
+    "divobench_pipeline.defs.statushouders.tables",
+)
+"""Domains that keep their tables in their own folder (``TABLES`` there), built on this module's columns."""
+
+
+@cache
+def all_tables() -> tuple[Table, ...]:
+    """Every warehouse table: ``TABLES`` here and each domain's in ``DOMAIN_TABLE_MODULES``."""
+    import importlib
+
+    return (*TABLES, *(t for name in DOMAIN_TABLE_MODULES for t in importlib.import_module(name).TABLES))

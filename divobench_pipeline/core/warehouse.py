@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from divobench_pipeline.core.schemas import TABLES, Table
+from divobench_pipeline.core.schemas import Table, all_tables
 
 
 @contextmanager
@@ -39,7 +39,7 @@ def open_warehouse(path: str, *, read_only: bool = False, lock_wait_seconds: flo
                 raise
             time.sleep(0.5)
     if not read_only:
-        for table in TABLES:
+        for table in all_tables():
             con.execute(table.ddl())
     return con
 

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import shutil
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 from divobench_pipeline.core.home import DivobenchHome
@@ -18,12 +19,12 @@ DEMO_PARTICIPANTS = [
                                                                        "armoede_schulden"],
      "publish_consent": True, "kis_consent": True},
     {"id": "GM0637", "name": "Zoetermeer", "gemeenten": ["GM0637"],
-     "modules": ["wi_basis", "armoede_schulden"],
+     "modules": ["wi_basis", "armoede_schulden", "statushouders"],
      "publish_consent": False, "kis_consent": False},
     {"id": "GM1680", "name": "Aa en Hunze", "gemeenten": ["GM1680"], "modules": ["wi_basis", "statushouders"],
      "publish_consent": False, "kis_consent": True},
     {"id": "SV-ISD-BOLLENSTREEK", "name": "ISD Bollenstreek", "gemeenten": ["GM0534", "GM0553", "GM0575", "GM1525"],
-     "reporting": 2, "modules": ["wi_basis", "wi_verdiepend", "armoede_schulden"],
+     "reporting": 2, "modules": ["wi_basis", "wi_verdiepend", "armoede_schulden", "statushouders"],
      "publish_consent": False, "kis_consent": False,
      "references": {"vergelijkbaar": ["GM0637", "GM1680"]}},
 ]
@@ -63,6 +64,26 @@ def create_demo(home: DivobenchHome, *, months: int = 24, seed: int = 2026) -> l
         broken.write_bytes(_duplicate_first_uitkering(latest.path.read_bytes()))
         dropped.append(broken)
     dropped += _questionnaires_and_budgets(home, demo_months(months), seed)
+    dropped += drop_statushouders_sources(home)
+    return dropped
+
+
+STATUSHOUDERS_FILES = {"cbs_statushouders": ("cbs_statushouders_2025-H1.csv", "cbs_statushouders_2025-H2.csv"),
+                       "coa": ("coa_taakstelling_2025.csv",), "kis": ("kis_2025.csv",)}
+
+
+def drop_statushouders_sources(home: DivobenchHome) -> list[Path]:
+    """Drop the shipped statushouders demo files (constructed, see demo/statushouders/README.md) into
+    ``inbox/_cbs_statushouders/``, ``inbox/_coa/`` and ``inbox/_kis/``, oldest delivery first."""
+    folder = resources.files("divobench_pipeline.demo").joinpath("statushouders")
+    dropped = []
+    for source, names in STATUSHOUDERS_FILES.items():
+        inbox = home.inbox / f"_{source}"
+        inbox.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            target = inbox / name
+            target.write_bytes(folder.joinpath(name).read_bytes())
+            dropped.append(target)
     return dropped
 
 

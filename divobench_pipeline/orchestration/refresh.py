@@ -107,7 +107,25 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
     from divobench_pipeline.defs.questionnaires.planning import run_planned
 
     run_planned(home, registry, run, lambda p: partition_range_tags(p.start, p.end) if p.start else None)
+    # statushouders planner (issue 13): to become one entry of the planner loop refresh is being rebuilt around.
+    statushouders_runs(home, registry, run)
     return outcome
+
+
+def statushouders_runs(home: DivobenchHome, registry, run) -> None:
+    """The statushouders planner's runs, planned again after each round (intake may reveal CBS years to read,
+    after which the indicators follow); at most three rounds, stopping at a failed run."""
+    from divobench_pipeline.defs.statushouders.planning import plan_statushouders
+
+    for _ in range(3):
+        with read_warehouse(home.warehouse) as con:
+            planned = plan_statushouders(home, registry, con)
+        if not planned:
+            return
+        for step in planned:
+            tags = partition_range_tags(step.start, step.end) if step.start else {}
+            if not run(step.job, step.label or "all", tags):
+                return
 
 
 def kerncijfers_plan(home: DivobenchHome) -> list:

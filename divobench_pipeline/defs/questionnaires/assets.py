@@ -10,13 +10,7 @@ import datetime as dt
 import dagster as dg
 import pandera.errors
 
-from divobench_pipeline.core.schemas import (
-    BUIG_BUDGET,
-    INDICATOR_VALUE,
-    QUESTIONNAIRE_ANSWER,
-    QUESTIONNAIRE_INDICATOR_STATE,
-    QUESTIONNAIRE_STATUS,
-)
+from divobench_pipeline.core.schemas import INDICATOR_VALUE
 from divobench_pipeline.core.warehouse import insert_rows, read_warehouse, replace_rows
 from divobench_pipeline.defs.bus_uploads.assets import bus_uploads
 from divobench_pipeline.defs.cbs.assets import cbs_deps
@@ -28,6 +22,12 @@ from divobench_pipeline.defs.questionnaires.periods import Period, period_keys
 from divobench_pipeline.defs.questionnaires.receipts import BUDGET, REJECTED
 from divobench_pipeline.defs.questionnaires.registry import INDICATORS, indicators_of
 from divobench_pipeline.defs.questionnaires.status import questionnaire_status
+from divobench_pipeline.defs.questionnaires.tables import (
+    BUIG_BUDGET,
+    QUESTIONNAIRE_ANSWER,
+    QUESTIONNAIRE_INDICATOR_STATE,
+    QUESTIONNAIRE_STATUS,
+)
 from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import participant_partitions
 from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource

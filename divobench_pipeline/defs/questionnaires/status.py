@@ -13,11 +13,11 @@ import pandas as pd
 
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.participants import Registry
-from divobench_pipeline.core.schemas import QUESTIONNAIRE_STATUS
 from divobench_pipeline.defs.questionnaires.intake import first_bus_month
 from divobench_pipeline.defs.questionnaires.periods import Period, ended_periods
 from divobench_pipeline.defs.questionnaires.questions import questionnaires
 from divobench_pipeline.defs.questionnaires.receipts import read_source_receipts
+from divobench_pipeline.defs.questionnaires.tables import QUESTIONNAIRE_STATUS
 
 
 def questionnaire_status(home: DivobenchHome, registry: Registry, today: dt.date) -> pd.DataFrame:

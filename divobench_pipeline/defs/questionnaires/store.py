@@ -9,9 +9,9 @@ import duckdb
 import pandas as pd
 
 from divobench_pipeline.core.home import DivobenchHome
-from divobench_pipeline.core.schemas import QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_IN_FORCE
 from divobench_pipeline.core.warehouse import insert_rows
 from divobench_pipeline.defs.questionnaires.receipts import in_force
+from divobench_pipeline.defs.questionnaires.tables import QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_IN_FORCE
 
 
 def waiting_files(folder: Path) -> list[Path]:

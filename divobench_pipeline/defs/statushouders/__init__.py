@@ -1,0 +1,1 @@
+"""Statushouders: CBS cohort deliveries, COA taakstelling and the KIS survey, and their indicators."""

@@ -1,0 +1,54 @@
+"""Warehouse tables of the statushouders domain: CBS cohort vintages, COA taakstelling, KIS answers, state."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+from divobench_pipeline.core.schemas import _GEMEENTE, _SHA256, Column, Table
+
+_SH_UPLOAD = Column("upload_sha256", "VARCHAR", False, (_SHA256,), "the archived source file these rows come from")
+SH_CBS_COHORT = Table(
+    "sh_cbs_cohort",
+    "CBS Gemeentelijke benchmark statushouders: every delivery (levering) kept as a vintage, one row per "
+    "gemeente, indicator and peildatum; Teller/Noemer NULL where CBS suppressed the cell (unknown, never 0).",
+    (Column("levering", "VARCHAR", False, (pa.Check.str_matches(r"^\d{4}-H[12]$"),)), _GEMEENTE,
+     Column("gemeente_naam", "VARCHAR", False),
+     Column("indicator", "VARCHAR", False, (), "CBS's indicator code in the file (cohort, promillage, ...)"),
+     Column("peildatum", "DATE", False),
+     Column("teller", "DOUBLE", True, (pa.Check.ge(0),), "persons; NULL = suppressed"),
+     Column("noemer", "DOUBLE", True, (pa.Check.ge(0),), "persons (inwoners for promillage); NULL = suppressed"),
+     _SH_UPLOAD),
+    ("levering", "gemeente_code", "indicator", "peildatum"),
+)
+COA_TAAKSTELLING = Table(
+    "coa_taakstelling",
+    "COA/BZK taakstelling huisvesting vergunninghouders per half year and gemeente (the newest file of each "
+    "half year), with the derived gecorrigeerde taakstelling and achterstand at the end.",
+    (Column("periode", "VARCHAR", False, (pa.Check.str_matches(r"^\d{4}-(I|II)$"),)), _GEMEENTE,
+     Column("gemeente_naam", "VARCHAR", False),
+     Column("landelijk_aantal", "INTEGER", False, (pa.Check.ge(0),)),
+     Column("taakstelling", "INTEGER", False, (pa.Check.ge(0),)),
+     Column("achterstand_begin", "INTEGER", False, (), "negative = voorsprong"),
+     Column("realisatie", "INTEGER", False, (pa.Check.ge(0),)),
+     Column("opmerking", "VARCHAR", True, (), "'herindeling': the province fixed the number (no formula check)"),
+     Column("gecorrigeerde_taakstelling", "INTEGER", False, (), "taakstelling + achterstand_begin"),
+     Column("achterstand_eind", "INTEGER", False, (), "gecorrigeerde_taakstelling − realisatie"),
+     _SH_UPLOAD),
+    ("periode", "gemeente_code"),
+)
+KIS_ANTWOORD = Table(
+    "kis_antwoord",
+    "KIS survey answers, only of gemeenten whose participant gave kis_consent (others are never stored).",
+    (Column("jaar", "INTEGER", False, (pa.Check.in_range(2010, 2100),)), _GEMEENTE,
+     Column("vraag", "VARCHAR", False),
+     Column("antwoord", "VARCHAR", False, (pa.Check.isin(["ja", "nee", "gedeeltelijk", "onbekend"]),)),
+     _SH_UPLOAD),
+    ("jaar", "gemeente_code", "vraag"),
+)
+SH_STATE = Table(
+    "statushouders_state",
+    "The fingerprint (source files in force, participants, consent, CBS groups, definitions) the statushouders "
+    "tables and indicators were last built from; the planner compares it.",
+    (Column("fingerprint", "VARCHAR", False), Column("computed_at", "TIMESTAMP", False)),
+)
+TABLES: tuple[Table, ...] = (SH_CBS_COHORT, COA_TAAKSTELLING, KIS_ANTWOORD, SH_STATE)
