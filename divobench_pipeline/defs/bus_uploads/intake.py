@@ -7,7 +7,6 @@ participant-month is the upload in force; a rejected upload never replaces it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import multiprocessing
 import os
 import shutil
@@ -20,6 +19,7 @@ import duckdb
 import pydantic
 
 from divobench_pipeline.core.archive import UploadArchive, sha256_of
+from divobench_pipeline.core.files import write_json
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.pseudonym import bsn_pseudonymiser
@@ -147,8 +147,8 @@ def _receive_bus(home: DivobenchHome, registry: Registry, participant_id: str, s
     ), encoding="utf-8")
     receipt.report = str(report_path.relative_to(home.root))
     if parsed is None:
-        _write_json(report_dir / "ontvangst.json", _public(receipt))
-    _write_json(home.receipts / participant_id / f"{receipt.receipt_id}.json", _public(receipt))
+        write_json(report_dir / "ontvangst.json", _public(receipt))
+    write_json(home.receipts / participant_id / f"{receipt.receipt_id}.json", _public(receipt))
     _remove(source, remove_source)
     return receipt
 
@@ -245,13 +245,6 @@ def _read_receipt(path: Path) -> Receipt:
 
 def _public(receipt: Receipt) -> dict:
     return receipt.model_dump()
-
-
-def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(partial, path)
 
 
 def _remove(source: Path, remove: bool) -> None:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from divobench_pipeline.core.archive import UploadArchive, sha256_of
+from divobench_pipeline.core.files import write_json
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.html import template_environment
 from divobench_pipeline.defs.bus_uploads.intake import (
@@ -20,7 +21,6 @@ from divobench_pipeline.defs.bus_uploads.intake import (
     ACCEPTED_WITH_SIGNALERINGEN,
     REJECTED,
     STATUS_NL,
-    _write_json,
 )
 from divobench_pipeline.defs.bus_uploads.report import STATUSES, _moment
 
@@ -119,8 +119,8 @@ def finish_receipt(home: DivobenchHome, receipt: SourceReceipt, title_of_unit: s
     data = asdict(receipt)
     data.pop("replay")
     if receipt.status == REJECTED:
-        _write_json(folder / "ontvangst.json", data)
-    _write_json(receipts_dir(home) / receipt.participant_id / f"{receipt.receipt_id}.json", data)
+        write_json(folder / "ontvangst.json", data)
+    write_json(receipts_dir(home) / receipt.participant_id / f"{receipt.receipt_id}.json", data)
     return receipt
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from divobench_pipeline.core.archive import UploadArchive, sha256_of
+from divobench_pipeline.core.files import write_json
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.html import template_environment
 from divobench_pipeline.defs.statushouders.sources import SPECS, SourceRejected, keys_of, months_of, read_source
@@ -126,10 +126,7 @@ def render_receipt(receipt: SourceReceipt) -> str:
 def _write_json(path: Path, receipt: SourceReceipt) -> None:
     data = asdict(receipt)
     data.pop("replay")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(partial, path)
+    write_json(path, data)
 
 
 def _remove(path: Path, remove: bool) -> None:
