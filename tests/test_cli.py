@@ -111,3 +111,9 @@ def test_demo_runs_the_main_job_end_to_end(tmp_path):
     assert "sh.taakstelling,2025-12,landelijk,NL," in (home / "reports" / "publiek_2025-12.csv").read_text()
     assert len(list(home.glob("reports/uploads/*/*/*.html"))) == 4 * 3
     assert not [p for p in (home / "inbox").rglob("*") if p.is_file()]
+    # every participant and month has its report set (and ISD Bollenstreek, reporting option 2, one per gemeente)
+    assert len(list(home.glob("reports/deelnemers/*/*/benchmarkrapport.pdf"))) == 4 * 3
+    assert len(list(home.glob("reports/deelnemers/SV-ISD-BOLLENSTREEK/*/GM*/infographic.png"))) == 4 * 3
+    lines = result.stdout.rstrip().splitlines()
+    paths = lines[next(k for k, line in enumerate(lines) if line.startswith("Benchmark reports")) + 1:]
+    assert len(paths) == 5 * (3 + 1 + 4) and all(Path(line.strip()).is_file() for line in paths)

@@ -26,6 +26,7 @@ KNOWN_DAGSTER_REACH = {
     ("defs/cbs_kerncijfers/planning.py", "defs/cbs/resources.py"),
     ("defs/cbs_kerncijfers/planning.py", "defs/cbs_kerncijfers/jobs.py"),
     ("defs/statushouders/planning.py", "defs/cbs/resources.py"),
+    ("defs/reports/planning.py", "orchestration/planning.py"),
 }
 PLAIN_ORCHESTRATION = {("orchestration", "plan.py")}  # what planners return: plain, so planners stay plain
 DAGSTER_MODULES_OF_A_DOMAIN = {"assets.py", "checks.py", "sensors.py", "jobs.py", "resources.py", "definitions.py"}

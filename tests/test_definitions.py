@@ -25,10 +25,12 @@ def test_the_code_location_loads_with_its_asset_graph(home):
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
         "bus_uploads", "bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES,
         "cbs_kerncijfers", "cbs_kerncijfers_groepswaarden",
-        *QUESTIONNAIRE_ASSET_NAMES, *SH_ASSET_NAMES}
+        *QUESTIONNAIRE_ASSET_NAMES, *SH_ASSET_NAMES, "deelnemer_rapporten"}
     assert graph.get(dg.AssetKey("bus_staged")).parent_keys == {dg.AssetKey("bus_uploads")}
     assert graph.get(dg.AssetKey("wi_indicatoren")).parent_keys == {
         dg.AssetKey("bus_staged"), dg.AssetKey("cbs_bevolking"), dg.AssetKey("cbs_bijstand")}
+    assert graph.get(dg.AssetKey("deelnemer_rapporten")).parent_keys == {
+        dg.AssetKey("wi_indicatoren"), dg.AssetKey("wi_groepswaarden"), dg.AssetKey("aanleverstatus")}
     assert graph.get(dg.AssetKey("wi_groepswaarden")).parent_keys == {
         dg.AssetKey("wi_indicatoren"), dg.AssetKey("cbs_gebieden"), dg.AssetKey("cbs_referentiegroepen"),
         dg.AssetKey("cbs_bevolking")}
@@ -47,7 +49,7 @@ def test_the_code_location_loads_with_its_asset_graph(home):
     assert graph.get(dg.AssetKey("sh_indicatoren")).parent_keys == {
         *(dg.AssetKey(n) for n in (*SH_ASSET_NAMES[:3], "cbs_gebieden", "cbs_referentiegroepen"))}
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"bus_intake_job", "bus_staging_job",
-                                                                 "indicator_job"}
+                                                                 "indicator_job", "report_job"}
     assert defs.resolve_sensor_def("bus_upload_sensor").default_status == dg.DefaultSensorStatus.RUNNING
 
 
@@ -57,7 +59,7 @@ def test_the_instance_limits_warehouse_writers_to_one(home):
     assert instance.run_monitoring_enabled and instance.run_retries_enabled
     defs = load_defs(home)
     for name in ("bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES,
-                 *QUESTIONNAIRE_ASSET_NAMES, *SH_ASSET_NAMES):
+                 *QUESTIONNAIRE_ASSET_NAMES, *SH_ASSET_NAMES, "deelnemer_rapporten"):
         assert defs.resolve_assets_def(name).op.pool == "duckdb_write"
 
 

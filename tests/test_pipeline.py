@@ -79,7 +79,7 @@ def test_refresh_takes_an_upload_from_the_inbox_to_indicators(registered):
     outcome = refresh(home)
     assert outcome.success
     assert [run.job for run in outcome.runs] == ["bus_intake_job", "bus_staging_job", "cbs_job",
-                                                 "cbs_kerncijfers_job", "indicator_job"]
+                                                 "cbs_kerncijfers_job", "indicator_job", "report_job"]
     assert not any(home.inbox_of("GM0363").iterdir())
 
     assert query(home, "SELECT count(*) FROM bus_uitkering WHERE month = ? AND participant_id = 'GM0363'",
@@ -121,7 +121,7 @@ def test_a_correction_replaces_the_month_and_a_rejected_upload_changes_nothing(r
     outcome = refresh(home)
     assert outcome.success and [(run.job, run.partitions) for run in outcome.runs] == [
         ("bus_intake_job", "inbox"), ("bus_staging_job", "2026-09-01|GM0363 … 2026-09-01|GM0363"),
-        ("indicator_job", "2026-09-01 … 2026-09-01")]
+        ("indicator_job", "2026-09-01 … 2026-09-01"), ("report_job", "2026-09-01|GM0363 … 2026-09-01|GM0363")]
     (second_sha,) = query(home, "SELECT upload_sha256 FROM bus_upload_in_force")[0]
     assert second_sha != first_sha
     assert query(home, "SELECT DISTINCT upload_sha256 FROM bus_persoon UNION SELECT DISTINCT upload_sha256 "

@@ -2,4 +2,4 @@
 (assets, checks, sensors, jobs), which the root ``divobench_pipeline.definitions`` loads."""
 
 DOMAINS = ("bus_uploads", "cbs", "wi_indicators", "comparisons", "aanleverstatus", "cbs_kerncijfers",
-           "questionnaires", "statushouders")
+           "questionnaires", "statushouders", "reports")

@@ -1,0 +1,278 @@
+"""Charts of a report, drawn with matplotlib (Agg) into PNG, each with the table of the same numbers.
+
+Colours: the Okabe–Ito palette, distinguishable with every common form of colour blindness; the participant is
+always the same orange-red, landelijk always blue, and lines differ in style and marker too, not only in colour.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, NullLocator  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from divobench_pipeline.defs.reports.formatting import (  # noqa: E402
+    format_value,
+    nl_month,
+    nl_month_short,
+    nl_number,
+)
+from divobench_pipeline.defs.reports.funnel import Z_95, Z_998, control_limits  # noqa: E402
+
+OWN = "#D55E00"       # vermillion
+LANDELIJK = "#0072B2"  # blue
+GREY = "#999999"
+LIMIT_95 = "#E69F00"   # orange
+LIMIT_998 = "#009E73"  # bluish green
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+DPI = 100
+matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 8, "axes.spines.top": False,
+                            "axes.spines.right": False, "axes.titlesize": 8.5, "svg.fonttype": "none"})
+
+
+@dataclass
+class Chart:
+    """One chart: its PNG and the table of the numbers it shows (header row + rows of text)."""
+
+    key: str
+    title: str
+    caption: str
+    png: bytes
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+class _DutchFormatter(Formatter):
+    """Tick labels in Dutch notation, with as many decimals as the axis span needs (percentages for fractions)."""
+
+    def __init__(self, unit_of_measure: str):
+        self.scale = 100 if unit_of_measure == "fractie" else 1
+        self.suffix = "%" if unit_of_measure == "fractie" else ""
+
+    def __call__(self, value, pos=None):
+        low, high = self.axis.get_view_interval() if self.axis is not None else (0, 1)
+        span = abs(high - low) * self.scale or 1
+        decimals = min(2, max(0, 1 - math.floor(math.log10(span))))
+        return f"{nl_number(value * self.scale, decimals)}{self.suffix}"
+
+
+def axis_formatter(unit_of_measure: str) -> Formatter:
+    return _DutchFormatter(unit_of_measure)
+
+
+def volume_chart(months, bestand, instroom, uitstroom) -> Chart:
+    """Bestand algemene bijstand (line, left axis) and in- and uitstroom (bars, right axis) per month."""
+    fig = Figure(figsize=(7.2, 2.8))
+    fig.subplots_adjust(left=0.09, right=0.91, top=0.86, bottom=0.1)
+    ax = fig.add_subplot()
+    x = list(range(len(months)))
+    ax.plot(x, [math.nan if v is None else v for v in bestand], color=OWN, marker="o", markersize=3,
+            label="Bestand (uitkeringen)")
+    ax.set_ylabel("bestand")
+    ax.yaxis.set_major_formatter(axis_formatter("uitkeringen"))
+    flows = ax.twinx()
+    width = 0.4
+    flows.bar([i - width / 2 for i in x], [v or 0 for v in instroom], width, color=LANDELIJK, label="Instroom")
+    flows.bar([i + width / 2 for i in x], [v or 0 for v in uitstroom], width, color=LIMIT_95, hatch="//",
+              label="Uitstroom")
+    flows.set_ylabel("in- en uitstroom")
+    flows.spines["right"].set_visible(True)
+    ax.set_zorder(flows.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    ax.set_xticks(x[::3], [nl_month_short(m) for m in months[::3]])
+    handles = ax.get_legend_handles_labels()[0] + flows.get_legend_handles_labels()[0]
+    fig.legend(handles=handles, loc="upper center", ncol=3, frameon=False)
+    rows = [[nl_month(m), format_value("uitkeringen", b), format_value("uitkeringen", i),
+             format_value("uitkeringen", u)] for m, b, i, u in zip(months, bestand, instroom, uitstroom, strict=True)]
+    return Chart("volume", "Bestand, instroom en uitstroom algemene bijstand",
+                 "Aantal lopende uitkeringen op de peildatum en de in- en uitstroom per maand.", _png(fig),
+                 ["Maand", "Bestand", "Instroom", "Uitstroom"], rows)
+
+
+def trend_chart(key: str, title: str, blocks) -> Chart:
+    """Small multiples: each indicator of a section over the trend months, own value against landelijk.
+
+    Ratios are shown as they are; for counts and sums (a landelijk total is not comparable with one unit) both
+    series are an index, the first month with a value = 100.
+    """
+    cols = 3
+    rows_n = math.ceil(len(blocks) / cols)
+    inches = 0.35 + 1.75 * rows_n
+    fig = Figure(figsize=(7.2, inches))
+    fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.55 / inches, bottom=0.3 / inches, hspace=0.75, wspace=0.35)
+    axes = fig.subplots(rows_n, cols, squeeze=False)
+    table = []
+    for k, ax in enumerate(axes.flat):
+        if k >= len(blocks):
+            ax.set_axis_off()
+            continue
+        block = blocks[k]
+        months = [m for m, _, _ in block.trend]
+        own = [o for _, o, _ in block.trend]
+        land = [g for _, _, g in block.trend]
+        if not block.is_ratio:
+            own, land = _index(own), _index(land)
+        x = list(range(len(months)))
+        ax.plot(x, [math.nan if v is None else v for v in own], color=OWN, marker="o", markersize=2, label="eigen")
+        ax.plot(x, [math.nan if v is None else v for v in land], color=LANDELIJK, linestyle="--", label="landelijk")
+        ax.set_title(wrap_title(block.indicator.name + ("" if block.is_ratio else " (index)")), loc="left")
+        ax.yaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure if block.is_ratio else ""))
+        ax.set_xticks([x[0], x[-1]], [nl_month_short(months[0]), nl_month_short(months[-1])])
+        unit = block.indicator.unit_of_measure
+        for m, o, g in block.trend:
+            table.append([block.indicator.name, nl_month(m), format_value(unit, o), format_value(unit, g)])
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=2, frameon=False)
+    return Chart(key, title, "Eigen waarde (doorgetrokken) tegen landelijk (gestreept) per maand; "
+                 "aantallen als index (eerste maand = 100).", _png(fig),
+                 ["Indicator", "Maand", "Eigen", "Landelijk"], table)
+
+
+def wrap_title(text: str, width: int = 30) -> str:
+    """A title over at most two lines of about ``width`` characters."""
+    if len(text) <= width:
+        return text
+    cut = text.rfind(" ", 0, width)
+    cut = cut if cut > 0 else width
+    return text[:cut] + "\n" + wrap_title(text[cut:].strip(), width * 2)[: width + 3]
+
+
+def _index(series):
+    base = next((v for v in series if v not in (None, 0)), None)
+    return [None if v is None or base is None else 100 * v / base for v in series]
+
+
+def spread_chart(key: str, title: str, blocks) -> Chart:
+    """Per ratio indicator: for every group compared with, the range (whisker), the quartiles (box) and the
+    median (tick) over the group's units, and the own value as a vertical line."""
+    heights = [max(1, sum(1 for g in b.groups if g.spread)) for b in blocks]
+    inches = 0.3 + sum(0.2 * h + 0.45 for h in heights)
+    fig = Figure(figsize=(7.2, inches))
+    fig.subplots_adjust(left=0.34, right=0.97, top=1 - 0.3 / inches, bottom=0.25 / inches, hspace=0.9)
+    axes = fig.subplots(len(blocks), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
+    table = []
+    for ax, block in zip(axes.flat, blocks, strict=True):
+        groups = [g for g in block.groups if g.spread]
+        ys = list(range(len(groups)))
+        low, q1, med, q3, high = zip(*(g.spread for g in groups), strict=True) if groups else ((),) * 5
+        ax.hlines(ys, low, high, color=GREY, linewidth=1)
+        ax.barh(ys, [b - a for a, b in zip(q1, q3, strict=True)], left=q1, height=0.55, color=PALETTE[4],
+                edgecolor=LANDELIJK)
+        ax.vlines(med, [y - 0.3 for y in ys], [y + 0.3 for y in ys], color="#000000", linewidth=1.5)
+        if block.own.value is not None:
+            ax.axvline(block.own.value, color=OWN, linewidth=2)
+        ax.set_yticks(ys, [g.label[:45] for g in groups])
+        ax.set_ylim(len(groups) - 0.5, -0.5)
+        ax.set_title(block.indicator.name, loc="left")
+        ax.xaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure))
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        for group in groups:
+            table.append([block.indicator.name, group.label, *group.spread_text, block.own.text, group.place])
+    return Chart(key, title, "Spreiding over de gemeenten van elke groep: lijn = kleinste tot grootste waarde, "
+                 "blok = middelste helft (kwartielen), zwarte streep = mediaan; de oranjerode lijn is de eigen waarde.",
+                 _png(fig), ["Indicator", "Groep", "Minimum", "Q1", "Mediaan", "Q3", "Maximum", "Eigen", "Plaats"],
+                 table)
+
+
+def funnel_chart(block) -> Chart:
+    """Every benchmark unit's value against its denominator, with 95 % and 99,8 % control limits around the
+    landelijk value; the participant highlighted, others unlabelled."""
+    funnel = block.funnel
+    ns = [n for n, _ in funnel.points] + ([funnel.own[0]] if funnel.own else [])
+    base = _funnel_base(funnel.p0, tuple(funnel.points), max(ns) * 1.05 if ns else 10.0)
+    rows = []
+    if funnel.own:
+        n = funnel.own[0]
+        l95, l998 = control_limits(funnel.p0, n, Z_95), control_limits(funnel.p0, n, Z_998)
+        rows.append([nl_number(n), format_value("fractie", funnel.own[1]), format_value("fractie", funnel.p0),
+                     f"{format_value('fractie', l95.lower)} – {format_value('fractie', l95.upper)}",
+                     f"{format_value('fractie', l998.lower)} – {format_value('fractie', l998.upper)}"])
+    return Chart(f"funnel-{block.indicator.code}", f"Trechterplot: {block.indicator.name}", funnel.text,
+                 base.png_with(funnel.own), ["Noemer", "Eigen waarde", "Landelijk", "95%-grenzen", "99,8%-grenzen"],
+                 rows)
+
+
+class _FunnelBase:
+    """A funnel plot drawn once per month and indicator (every unit, the limits, landelijk); each participant's
+    own point is drawn onto a copy of it (matplotlib blitting), so a month's funnels cost one full draw."""
+
+    def __init__(self, p0: float, points: tuple[tuple[float, float], ...], top: float):
+        self.fig = Figure(figsize=(7.2, 3.0))
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.fig.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.15)
+        ax = self.ax = self.fig.add_subplot()
+        grid = [1 + (top - 1) * (k / 200) ** 2 for k in range(201)]
+        ax.scatter([n for n, _ in points], [v for _, v in points], s=9, color=GREY, alpha=0.6,
+                   label="gemeenten in de benchmark")
+        for z, colour, style, label in ((Z_95, LIMIT_95, "--", "95%-grenzen"),
+                                        (Z_998, LIMIT_998, ":", "99,8%-grenzen")):
+            limits = [control_limits(p0, n, z) for n in grid]
+            ax.plot(grid, [lim.upper for lim in limits], color=colour, linestyle=style, label=label)
+            ax.plot(grid, [lim.lower for lim in limits], color=colour, linestyle=style)
+        ax.axhline(p0, color=LANDELIJK, linewidth=1, label=f"landelijk {format_value('fractie', p0)}")
+        ax.plot([], [], color=OWN, marker="D", linestyle="none", label="eigen waarde")
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xlim(0.8, top)
+        ax.set_ylim(-0.02, 1.02)
+        ax.yaxis.set_major_formatter(axis_formatter("fractie"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: nl_number(v)))
+        ax.set_xlabel("noemer (aantal, logaritmische schaal)")
+        ax.legend(loc="upper right", fontsize=7, frameon=False, ncol=2)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self.own = ax.scatter([], [], s=60, color=OWN, marker="D", zorder=5, animated=True)
+
+    def png_with(self, own: tuple[float, float] | None) -> bytes:
+        self.canvas.restore_region(self.background)
+        if own is not None:
+            self.own.set_offsets([own])
+            self.ax.draw_artist(self.own)
+        width, height = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), bytes(self.canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        image.save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+@lru_cache(maxsize=8)
+def _funnel_base(p0: float, points: tuple[tuple[float, float], ...], top: float) -> _FunnelBase:
+    return _FunnelBase(p0, points, top)
+
+
+def reden_chart(reden_rows: list[tuple[str, int, int]], month_label: str) -> Chart:
+    """Uitstroom by reden beëindiging: this month and the last twelve months."""
+    inches = 0.6 + 0.28 * max(1, len(reden_rows))
+    fig = Figure(figsize=(7.2, inches))
+    fig.subplots_adjust(left=0.45, right=0.97, top=1 - 0.1 / inches, bottom=0.35 / inches)
+    ax = fig.add_subplot()
+    labels = [r[0] for r in reden_rows]
+    ax.barh(range(len(labels)), [r[2] for r in reden_rows], color=PALETTE[4], edgecolor=LANDELIJK,
+            label="laatste 12 maanden")
+    ax.barh(range(len(labels)), [r[1] for r in reden_rows], height=0.4, color=OWN, label=month_label)
+    ax.set_yticks(range(len(labels)), [label if len(label) <= 48 else label[:46] + "…" for label in labels])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(axis_formatter("uitkeringen"))
+    ax.legend(loc="lower right", frameon=False)
+    total = sum(r[2] for r in reden_rows) or 1
+    rows = [[label, nl_number(now), nl_number(year), f"{nl_number(100 * year / total, 1)}%"]
+            for label, now, year in reden_rows]
+    return Chart("reden", "Uitstroom naar reden beëindiging",
+                 f"Beëindigde uitkeringen algemene bijstand naar reden: {month_label} en de laatste 12 maanden.",
+                 _png(fig), ["Reden beëindiging", month_label, "12 maanden", "Aandeel (12 mnd)"], rows)
+

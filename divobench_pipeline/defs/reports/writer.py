@@ -1,0 +1,137 @@
+"""Writing a participant's report files for a month:
+``<root>/<participant-id>/<YYYY-MM>/{benchmarkrapport.html,.pdf,.docx, infographic.png,.pdf}`` and, for a
+samenwerkingsverband with reporting option 2, the same set per gemeente under ``<GMxxxx>/``.
+
+Every file is written beside its target and renamed into place, so a reader never sees half a report; a
+``rapport.json`` records what the report was made from (the planner compares its fingerprint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from divobench_pipeline.core.home import DivobenchHome
+from divobench_pipeline.core.participants import Registry
+from divobench_pipeline.core.warehouse import read_warehouse
+from divobench_pipeline.defs.reports.browser import Printer, printer
+from divobench_pipeline.defs.reports.data import MonthData, NoData, load_month
+from divobench_pipeline.defs.reports.document import build_document
+from divobench_pipeline.defs.reports.html import render_html
+from divobench_pipeline.defs.reports.infographic import render_infographic
+from divobench_pipeline.defs.reports.model import build_report, own_units
+from divobench_pipeline.defs.reports.word import render_docx
+
+FILES = ("benchmarkrapport.html", "benchmarkrapport.pdf", "benchmarkrapport.docx", "infographic.png",
+         "infographic.pdf")
+MANIFEST = "rapport.json"
+WORKERS_ENV = "DIVOBENCH_REPORT_WORKERS"
+MIN_PER_WORKER = 6  # fewer reports than this per worker do not pay for starting a process and a browser
+
+
+def reports_root(home: DivobenchHome) -> Path:
+    return home.reports / "deelnemers"
+
+
+def report_dir(home: DivobenchHome, participant_id: str, month: dt.date) -> Path:
+    return reports_root(home) / participant_id / f"{month:%Y-%m}"
+
+
+@dataclass
+class Written:
+    participant_id: str
+    month: dt.date
+    files: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # gemeenten of an option-2 samenwerkingsverband without data
+
+
+def write_unit(con: duckdb.DuckDBPyConnection, data: MonthData, registry: Registry, participant_id: str,
+               level: str, unit: str, out_dir: Path, printer: Printer, uploads_dir: Path | None) -> list[Path]:
+    """The five files of one unit's report into ``out_dir``."""
+    document = build_document(build_report(con, data, registry, participant_id, level, unit, uploads_dir))
+    html = render_html(document, out_dir)
+    png, infographic_pdf = render_infographic(document)
+    contents = (html.encode("utf-8"), printer.pdf(html), render_docx(document), png, infographic_pdf)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [_replace(out_dir / name, content) for name, content in zip(FILES, contents, strict=True)]
+
+
+def write_participant(con: duckdb.DuckDBPyConnection, data: MonthData, registry: Registry, participant_id: str,
+                      out_dir: Path, printer: Printer, uploads_dir: Path | None,
+                      fingerprint: str | None = None) -> Written:
+    """Every report of a participant for ``data.month``: the whole, and per gemeente with reporting option 2.
+    NoData when the participant itself has no figures for the month."""
+    written = Written(participant_id, data.month)
+    for level, unit, subfolder in own_units(registry[participant_id]):
+        try:
+            written.files += write_unit(con, data, registry, participant_id, level, unit,
+                                        out_dir / subfolder if subfolder else out_dir, printer, uploads_dir)
+        except NoData:
+            if subfolder is None:
+                raise
+            written.skipped.append(unit)
+    manifest = {"participant": participant_id, "month": f"{data.month:%Y-%m}", "fingerprint": fingerprint,
+                "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "files": [str(p.relative_to(out_dir)) for p in written.files]}
+    _replace(out_dir / MANIFEST, json.dumps(manifest, indent=1).encode())
+    return written
+
+
+def write_month(con: duckdb.DuckDBPyConnection, home: DivobenchHome, registry: Registry, month: dt.date,
+                participant_ids: Iterable[str], printer: Printer,
+                fingerprints: dict[str, str] | None = None) -> list[Written]:
+    """The reports of ``participant_ids`` for ``month`` under the data directory, reading the month once.
+    Participants without figures for the month get none (they are not in the result)."""
+    data = load_month(con, month)
+    results = []
+    for pid in participant_ids:
+        try:
+            results.append(write_participant(con, data, registry, pid, report_dir(home, pid, month), printer,
+                                             home.reports / "uploads", (fingerprints or {}).get(pid)))
+        except NoData:
+            continue
+    return results
+
+
+def write_reports(home: DivobenchHome, registry: Registry, wanted: dict[dt.date, list[str]],
+                  fingerprints: dict[tuple[dt.date, str], str | None], workers: int | None = None) -> list[Written]:
+    """The reports of every (month, participant) in ``wanted``, over ``workers`` processes (default:
+    ``$DIVOBENCH_REPORT_WORKERS``, else the number of cores).
+
+    Each worker reads the warehouse read-only, prints with its own browser and reads each of its months once;
+    the work is split into contiguous runs of month-participants of about equal size.
+    """
+    pairs = [(month, pid) for month in sorted(wanted) for pid in wanted[month]]
+    workers = workers or int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1)
+    workers = max(1, min(workers, len(pairs) // MIN_PER_WORKER))
+    shares = [pairs[k * len(pairs) // workers:(k + 1) * len(pairs) // workers] for k in range(workers)]
+    tasks = [(home, registry, share, fingerprints) for share in shares if share]
+    if len(tasks) <= 1:
+        return [w for task in tasks for w in _write_share(*task)]
+    with ProcessPoolExecutor(len(tasks), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return [w for done in pool.map(_write_share, *zip(*tasks, strict=True)) for w in done]
+
+
+def _write_share(home: DivobenchHome, registry: Registry, pairs: list[tuple[dt.date, str]],
+                 fingerprints: dict[tuple[dt.date, str], str | None]) -> list[Written]:
+    by_month: dict[dt.date, list[str]] = {}
+    for month, pid in pairs:
+        by_month.setdefault(month, []).append(pid)
+    with read_warehouse(home.warehouse) as con, printer() as pdf_printer:
+        return [w for month, pids in by_month.items() for w in write_month(
+            con, home, registry, month, pids, pdf_printer, {pid: fingerprints.get((month, pid)) for pid in pids})]
+
+
+def _replace(path: Path, content: bytes) -> Path:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(content)
+    partial.replace(path)
+    return path
