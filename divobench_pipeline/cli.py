@@ -18,6 +18,7 @@ from pathlib import Path
 from divobench_pipeline.core.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
 from divobench_pipeline.core.participants import RegistryError, load_registry
 from divobench_pipeline.defs.comparisons.exports import number as _number
+from divobench_pipeline.defs.reports.commands import add_report_command, print_report_paths
 from divobench_pipeline.defs.statushouders.intake import SOURCES as STATUSHOUDERS_SOURCES
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 
@@ -94,12 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     public.add_argument("--month", required=True, type=_month_arg, metavar="YYYY-MM")
     public.set_defaults(run=cmd_export_public)
 
-    report = commands.add_parser("report", help="a participant's benchmark report (dashboard, PDF, Word, infographic)")
-    report.add_argument("--participant", required=True, metavar="ID")
-    report.add_argument("--month", required=True, type=_month_arg, metavar="YYYY-MM")
-    report.add_argument("--output", type=Path, metavar="DIR",
-                        help="write here instead of reports/deelnemers/<participant>/<YYYY-MM>/")
-    report.set_defaults(run=cmd_report)
+    add_report_command(commands, _month_arg)
 
     status = commands.add_parser("status", help="aanleverstatus: who is late, missing or out of line, per month")
     status.add_argument("--month", type=_month_arg, metavar="YYYY-MM", help="one month, per participant")
@@ -260,20 +256,8 @@ def cmd_demo(args) -> int:
     print(f"Upload reports:   {home.reports / 'uploads'}")
     print(f"Quarantine:       {home.quarantine}")
     print(f"Dagster UI:       DIVOBENCH_HOME={home.root} divobench serve   (then open http://127.0.0.1:3000)")
-    _print_report_paths(home, registry, latest)
+    print_report_paths(home, registry, latest)
     return status
-
-
-def _print_report_paths(home: DivobenchHome, registry, latest: dt.date) -> None:
-    """The demo's last lines: where every participant's benchmark report of the latest month is."""
-    from divobench_pipeline.defs.reports.writer import FILES, report_dir, reports_root
-
-    print(f"\nBenchmark reports (every participant, every month): {reports_root(home)}/<participant>/<YYYY-MM>/")
-    for participant_id in registry.ids:
-        folder = report_dir(home, participant_id, latest)
-        for path in sorted(folder.rglob("*")):
-            if path.name in FILES:
-                print(f"  {path}")
 
 
 def cmd_export_indicators(args) -> int:
@@ -372,20 +356,6 @@ def write_indicator_csv(home: DivobenchHome, out, *, participant: str | None = N
                      *(["upload_sha256", "code_version"] if lineage else [])])
     for indicator, lvl, unit, mon, numerator, denominator, value, *rest in rows:
         writer.writerow([indicator, lvl, unit, mon, _number(numerator), _number(denominator), _number(value), *rest])
-
-
-def cmd_report(args) -> int:
-    from divobench_pipeline.defs.reports.commands import write_report_now
-
-    home = _home()
-    registry = load_registry(home.participants_file)
-    if args.participant not in registry:
-        raise UserError(f"participant {args.participant!r} is not in {home.participants_file}.")
-    if not home.warehouse.exists():
-        raise UserError(f"there is no warehouse in {home.root} yet: run 'divobench refresh' or 'divobench demo'.")
-    for path in write_report_now(home, registry, args.participant, args.month, args.output):
-        print(path)
-    return 0
 
 
 def cmd_status(args) -> int:
