@@ -23,7 +23,7 @@ from pathlib import Path
 
 from national_month import measure_phase, report_phase
 
-from divobench_pipeline.orchestration.planning import shift_month
+from divobench_pipeline.core.months import shift_month
 
 FIRST = dt.date(2021, 1, 1)
 MONTHS = 60

@@ -20,9 +20,8 @@ import time
 from pathlib import Path
 
 import backfill_60_months as build
-from national_month import measure_phase, report_phase
-
 from divobench_pipeline.orchestration.planning import shift_month
+from national_month import measure_phase, report_phase
 
 MONTHS = 24
 LAST = shift_month(build.FIRST, MONTHS - 1)

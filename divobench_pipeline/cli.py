@@ -17,6 +17,7 @@ from pathlib import Path
 
 from divobench_pipeline.core.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
 from divobench_pipeline.core.participants import RegistryError, load_registry
+from divobench_pipeline.core.settings import settings
 from divobench_pipeline.defs.comparisons.exports import number as _number
 from divobench_pipeline.defs.reports.commands import add_report_command, print_report_paths
 from divobench_pipeline.defs.statushouders.intake import SOURCES as STATUSHOUDERS_SOURCES
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one sentence, traceback on request
-        if os.environ.get("DIVOBENCH_DEBUG"):
+        if settings().debug:
             raise
         print(f"divobench: unexpected error ({type(exc).__name__}: {exc}). "
               "Set DIVOBENCH_DEBUG=1 to see the traceback.", file=sys.stderr)
@@ -75,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
 
     refresh = commands.add_parser("refresh", help="process the inbox and bring every asset up to date now")
     refresh.set_defaults(run=cmd_refresh)
+
+    retry = commands.add_parser("retry", help="after fixing the cause of a failed run: let the daemon's sensors "
+                                              "ask once more for everything still out of date")
+    retry.set_defaults(run=cmd_retry)
 
     export = commands.add_parser("export", help="CSV on stdout")
     what = export.add_subparsers(dest="what", required=True, metavar="WHAT")
@@ -214,6 +219,19 @@ def cmd_refresh(args) -> int:
     for line in outcome.summary():
         print(line)
     return 0 if outcome.success else 1
+
+
+def cmd_retry(args) -> int:
+    """Raise the instance's retry generation: every sensor run key changes, so work whose runs failed (after the
+    daemon's own retry) under unchanged content is asked for once more; work that is up to date is not."""
+    from divobench_pipeline.orchestration.instance import dagster_instance
+    from divobench_pipeline.orchestration.pipeline import raise_retry_generation
+
+    with dagster_instance(_home()) as instance:
+        generation = raise_retry_generation(instance)
+    print(f"Retry generation {generation}: at their next tick the sensors of 'divobench serve' ask again for "
+          "everything still out of date.")
+    return 0
 
 
 def cmd_demo(args) -> int:

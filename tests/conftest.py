@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-# Importing the code location prepares a data directory: never let that be the checkout's.
+# Resolving the definitions reads DIVOBENCH_HOME: never let that be the checkout's data directory.
 os.environ.setdefault("DIVOBENCH_HOME", tempfile.mkdtemp(prefix="divobench-import-"))
 
 from divobench_pipeline.core.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome  # noqa: E402

@@ -94,12 +94,14 @@ class Service:
 
 
 @contextmanager
-def serving(root: Path, log_path: Path):
-    """``divobench serve`` on a free port for data directory ``root``; stopped by process id afterwards."""
+def serving(root: Path, log_path: Path, env: dict[str, str] | None = None):
+    """``divobench serve`` on a free port for data directory ``root`` (``env``: extra settings); stopped by
+    process id afterwards."""
     port = free_port()
     log = open(log_path, "w")
     process = subprocess.Popen([sys.executable, "-m", "divobench_pipeline", "serve", "--port", str(port)],
-                               env=clean_env(root), cwd=root.parent, stdout=log, stderr=subprocess.STDOUT)
+                               env={**clean_env(root), **(env or {})}, cwd=root.parent, stdout=log,
+                               stderr=subprocess.STDOUT)
     service = Service(port, process)
     try:
         assert "dagster_webserver_version" in wait_for(service.server_info, START_TIMEOUT, "the webserver")

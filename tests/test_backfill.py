@@ -9,13 +9,13 @@ import datetime as dt
 import dagster as dg
 from comparison_fixtures import QUIET, Counts, query, stage
 
+from divobench_pipeline.core.months import shift_month
 from divobench_pipeline.core.participants import write_registry
 from divobench_pipeline.defs.comparisons.assets import wi_groepswaarden
 from divobench_pipeline.defs.wi_indicators.assets import wi_indicatoren
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS, Indicator
 from divobench_pipeline.orchestration.instance import dagster_instance
 from divobench_pipeline.orchestration.partitions import partition_range_tags
-from divobench_pipeline.orchestration.planning import shift_month
 from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource
 
 FIRST = dt.date(2023, 1, 1)
@@ -39,7 +39,7 @@ def test_a_new_indicator_is_backfilled_for_24_months_in_one_run(home):
     result = dg.materialize(
         [wi_indicatoren, wi_groepswaarden], instance=instance, run_config=QUIET,
         resources={"divobench_home": DivobenchHomeResource(root=str(home.root)),
-                   "warehouse": WarehouseResource(path=str(home.warehouse)),
+                   "warehouse": WarehouseResource(database=str(home.warehouse)),
                    "wi_indicator_set": (*INDICATORS, NEW)},
         tags=partition_range_tags(MONTHS[0].isoformat(), MONTHS[-1].isoformat()))
     assert result.success

@@ -97,7 +97,8 @@ def test_the_version_sensor_refreshes_only_what_changed(home, server):
     defs = load_defs(home)
     with dagster_instance(home) as instance:
         def tick():
-            return cbs_version_sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+            return cbs_version_sensor(dg.build_sensor_context(instance=instance, definitions=defs,
+                                                              resources=defs.resources))
 
         assert "up to date" in tick().skip_message
         server.modified["86247NED"] = "2026-12-01T02:00:00"
@@ -114,8 +115,8 @@ def test_the_version_sensor_refreshes_only_what_changed(home, server):
     assert cached["modified"] == "2026-12-01T02:00:00"
 
     server.failing = {"86247NED": {"*"}}
-    assert "not reachable" in cbs_version_sensor(dg.build_sensor_context(instance=dagster_instance(home),
-                                                                        definitions=defs)).skip_message
+    context = dg.build_sensor_context(instance=dagster_instance(home), definitions=defs, resources=defs.resources)
+    assert "not reachable" in cbs_version_sensor(context).skip_message
 
 
 def test_a_year_without_any_source_is_reported_not_fatal(home, server):

@@ -10,7 +10,7 @@ from divobench_pipeline.core.participants import Participant, Registry
 from divobench_pipeline.core.schemas import TABLES
 from divobench_pipeline.defs.cbs.planning import year_ranges
 from divobench_pipeline.defs.cbs.store import missing_years
-from divobench_pipeline.orchestration.planning import indicator_fingerprints
+from divobench_pipeline.defs.wi_indicators.planning import indicator_fingerprints
 
 
 def test_a_change_in_a_years_inwoners_changes_only_that_years_months(tmp_path):

@@ -13,12 +13,13 @@ import dagster as dg
 import pytest
 from comparison_fixtures import Counts, cbs_groups, query, run_job, stage, upload_sha
 
+from divobench_pipeline.core.months import deadline
 from divobench_pipeline.core.participants import load_registry, write_registry
 from divobench_pipeline.core.warehouse import open_warehouse
 from divobench_pipeline.defs.comparisons.sensors import group_deadline_sensor
+from divobench_pipeline.defs.wi_indicators.planning import indicator_fingerprints
 from divobench_pipeline.orchestration.instance import dagster_instance
-from divobench_pipeline.orchestration.partitions import deadline
-from divobench_pipeline.orchestration.planning import indicator_fingerprints
+from divobench_pipeline.orchestration.resources import DivobenchHomeResource
 
 JUNE = dt.date(2024, 6, 1)
 GEMEENTEN = [*(f"GM000{k}" for k in range(1, 9)), *(f"GM003{k}" for k in range(1, 7))]
@@ -198,12 +199,14 @@ def test_the_deadline_sensor_makes_group_values_definitief_once(dataset):
     with open_warehouse(str(dataset.warehouse)) as con:
         con.execute("UPDATE group_value SET status = 'voorlopig'")
     instance = dagster_instance(dataset)
-    result = group_deadline_sensor(dg.build_sensor_context(instance=instance))
-    assert [(r.run_key, r.partition_key, r.job_name) for r in result] == [
-        ("definitief:2024-06-01", "2024-06-01", "group_value_job")]
+    resources = {"divobench_home": DivobenchHomeResource(root=str(dataset.root))}
+    result = group_deadline_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+    assert [(r.partition_key, r.job_name) for r in result] == [("2024-06-01", "group_value_job")]
+    assert result[0].run_key == group_deadline_sensor(
+        dg.build_sensor_context(instance=instance, resources=resources))[0].run_key
     run_job(dataset, "group_value_job", JUNE, instance=instance)
     assert query(dataset, "SELECT DISTINCT status FROM group_value") == [("definitief",)]
-    again = group_deadline_sensor(dg.build_sensor_context(instance=instance))
+    again = group_deadline_sensor(dg.build_sensor_context(instance=instance, resources=resources))
     assert isinstance(again, dg.SkipReason)
 
 

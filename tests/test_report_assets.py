@@ -5,6 +5,7 @@ only the affected participants when participants.yaml changes."""
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 
 import dagster as dg
 import pytest
@@ -15,13 +16,19 @@ from divobench_pipeline.core.warehouse import read_warehouse
 from divobench_pipeline.defs.reports.planning import plan_reports
 from divobench_pipeline.defs.reports.writer import FILES, MANIFEST, report_dir
 from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.pipeline import launches
 from divobench_pipeline.orchestration.refresh import refresh
+
+Planned = namedtuple("Planned", "job start end")
 
 
 def plan(home):
+    """The report runs as launched: (job, first, last partition) in the registry's participant order."""
     registry = load_registry(home.participants_file)
     with read_warehouse(home.warehouse) as con:
-        return plan_reports(home, registry, con)
+        return [Planned(launch.job, launch.tags["dagster/asset_partition_range_start"],
+                        launch.tags["dagster/asset_partition_range_end"])
+                for run in plan_reports(home, registry, con) for launch in launches(run, registry.ids)]
 
 
 @pytest.mark.slow

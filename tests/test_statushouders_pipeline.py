@@ -14,7 +14,6 @@ from divobench_pipeline.core.participants import load_registry, write_registry
 from divobench_pipeline.core.warehouse import read_warehouse
 from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.defs.statushouders.planning import plan_statushouders
-from divobench_pipeline.defs.statushouders.sensors import statushouders_sensor
 from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
 from divobench_pipeline.orchestration.refresh import QUIET, refresh
 
@@ -197,14 +196,17 @@ def test_planner_and_sensor_ask_for_what_is_out_of_date(home, tmp_path):
 
     waiting = plan()
     assert [p.job for p in waiting] == ["statushouders_job"]
+    defs = load_defs(home)
+    sensor = defs.resolve_sensor_def("bus_upload_sensor")
     with dg.DagsterInstance.ephemeral() as instance:
-        tick = statushouders_sensor(dg.build_sensor_context(instance=instance))
-        assert [(r.job_name, r.run_key) for r in tick] == [("statushouders_job", f"statushouders_job:"
-                                                                                  f"{waiting[0].content}")]
+        def tick():
+            context = dg.build_sensor_context(instance=instance, definitions=defs, resources=defs.resources)
+            return [r for r in sensor(context).run_requests or [] if r.job_name == "statushouders_job"]
+
+        (request,) = tick()
+        assert tick()[0].run_key == request.run_key, "the same content asks for the same run"
         run_job(home)
-        assert plan() == []
-        skipped = statushouders_sensor(dg.build_sensor_context(instance=instance))
-        assert isinstance(skipped, dg.SkipReason) and "up to date" in skipped.skip_message
+        assert plan() == [] and tick() == []
     write_registry(home.participants_file, [{**p, "kis_consent": False} for p in PARTICIPANTS])
     assert [p.job for p in plan()] == ["statushouders_job"]  # withdrawn consent: the next run removes answers
 

@@ -8,11 +8,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-HOME_ENV = "DIVOBENCH_HOME"
-PSEUDONYM_KEY_ENV = "DIVOBENCH_PSEUDONYM_KEY"
-ARCHIVE_KEY_ENV = "DIVOBENCH_ARCHIVE_KEY"
-MAX_UPLOAD_MB_ENV = "DIVOBENCH_MAX_UPLOAD_MB"
-INTAKE_WORKERS_ENV = "DIVOBENCH_INTAKE_WORKERS"
+from divobench_pipeline.core.settings import (  # noqa: F401 - the names of the settings, for callers
+    ARCHIVE_KEY_ENV,
+    HOME_ENV,
+    INTAKE_WORKERS_ENV,
+    MAX_UPLOAD_MB_ENV,
+    PSEUDONYM_KEY_ENV,
+    settings,
+)
 
 DAGSTER_YAML = """\
 # Written by divobench. One run at a time writes the DuckDB warehouse (DuckDB allows a single writer).
@@ -21,6 +24,9 @@ concurrency:
     default_limit: 1
   runs:
     max_concurrent_runs: 2
+# Queued runs start within a second of their slot freeing (the default looks every five).
+run_queue:
+  dequeue_interval_seconds: 1
 # Fail runs stuck starting or cancelling, and runs past their dagster/max_runtime tag (the sensor sets it).
 run_monitoring:
   enabled: true
@@ -29,12 +35,15 @@ run_monitoring:
   max_resume_run_attempts: 0
   poll_interval_seconds: 60
   free_slots_after_run_end_seconds: 300
-# A failed run is retried once by the daemon: every stage is idempotent, and the sensor's run keys would
-# otherwise not launch the same work again until its inputs change.
+# A failed run is retried once by the daemon: every stage is idempotent. After that the sensor asks again when
+# the content it reads changes, or after `divobench retry`.
 run_retries:
   enabled: true
   max_retries: 1
 telemetry:
+  enabled: false
+# No newsletter pop-up in the UI of a fresh instance.
+nux:
   enabled: false
 """
 
@@ -47,7 +56,7 @@ class DivobenchHome:
 
     @classmethod
     def from_env(cls) -> DivobenchHome:
-        return cls(Path(os.environ.get(HOME_ENV) or Path.cwd() / "divobench_home").resolve())
+        return cls(settings().home)
 
     @property
     def participants_file(self) -> Path:
@@ -93,15 +102,15 @@ class DivobenchHome:
 
     @property
     def dagster_home(self) -> Path:
-        return Path(os.environ["DAGSTER_HOME"]) if os.environ.get("DAGSTER_HOME") else self.root / "dagster"
+        return settings().dagster_home or self.root / "dagster"
 
     @property
     def max_upload_bytes(self) -> int:
-        return int(float(os.environ.get(MAX_UPLOAD_MB_ENV, "256")) * 1024 * 1024)
+        return int(settings().max_upload_mb * 1024 * 1024)
 
     @property
     def intake_workers(self) -> int:
-        return max(1, int(os.environ.get(INTAKE_WORKERS_ENV) or os.cpu_count() or 1))
+        return settings().intake_workers
 
     def prepare(self) -> DivobenchHome:
         """Create the directory layout, the Dagster instance configuration and any missing key."""
@@ -120,7 +129,7 @@ class DivobenchHome:
 
 def ensure_key(home: DivobenchHome, env: str) -> bytes:
     """The key named by ``env``: from the environment, else from ``keys/`` (created once, owner-only)."""
-    value = os.environ.get(env)
+    value = {PSEUDONYM_KEY_ENV: settings().pseudonym_key, ARCHIVE_KEY_ENV: settings().archive_key}[env]
     if not value:
         path = home.keys / f"{env.lower()}.key"
         if not path.exists():

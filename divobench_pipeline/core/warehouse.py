@@ -50,25 +50,34 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(found[0])
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
-    """Insert ``frame`` into ``table``, columns matched by name."""
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends, rolled back when it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate ``frame`` against the table's schema (columns, types, checks, primary key), then insert it,
+    columns matched by name; returns the validated rows. Raises ``pandera.errors.SchemaError`` naming the column
+    and the failing values, before anything is written."""
+    frame = table.pandera_schema().validate(frame[table.column_names].reset_index(drop=True))
     con.register("new_rows", frame)
     try:
         con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM new_rows")
     finally:
         con.unregister("new_rows")
+    return frame
 
 
 def replace_rows(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, where: str,
                  params: Sequence) -> int:
     """Validate ``frame`` against the table's schema, then delete ``where`` and insert it, in one transaction."""
-    frame = table.pandera_schema().validate(frame[table.column_names].reset_index(drop=True))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM {table.name} WHERE {where}", list(params))
-        insert_rows(con, table, frame)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return len(frame)
+        return len(insert_rows(con, table, frame))

@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path
 
 from divobench_pipeline.core.home import DivobenchHome
+from divobench_pipeline.core.months import shift_month
 from divobench_pipeline.core.participants import load_registry, write_registry
 from divobench_pipeline.demo.generator import UploadSpec, generate_uploads
-from divobench_pipeline.orchestration.planning import shift_month
 
 DEMO_PARTICIPANTS = [
     {"id": "GM0153", "name": "Enschede", "gemeenten": ["GM0153"], "modules": ["wi_basis", "wi_verdiepend",

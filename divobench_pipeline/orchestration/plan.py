@@ -1,13 +1,16 @@
 """The shape of the one orchestration path: what is out of date, as runs to ask for.
 
-Every domain contributes a planner: a plain function from the data directory, the participant registry and a
-read-only warehouse connection (None while there is no warehouse) to the runs that would bring its assets up to
-date. The sensor turns the ``PlannedRun``s into Dagster run requests; ``divobench refresh`` executes the same
-ones in-process. A planner returns nothing when its domain is up to date.
+Every domain contributes a planner (``defs/<domain>/planning.py: plan``): a plain function from the data
+directory, the participant registry and a read-only warehouse connection (None while there is no warehouse) to
+the runs that would bring its assets up to date. The sensor turns the ``PlannedRun``s into Dagster run requests;
+``divobench refresh`` executes the same ones in-process. A planner returns nothing when its domain is up to date,
+and nothing while the inputs it reads are still being brought up to date by another domain's runs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,10 +22,13 @@ from divobench_pipeline.core.participants import Registry
 
 @dataclass(frozen=True)
 class PlannedRun:
-    """One run: ``job`` over the partitions ``start`` … ``end`` (both None: unpartitioned).
+    """One run: ``job`` over the partitions ``start`` … ``end`` (both None: unpartitioned), or over the
+    month × participant keys ``partitions`` (``(month, participant_id)``; orchestration covers them with as
+    few rectangles in Dagster's partition order as it can, one run each).
 
-    ``content`` is a digest of everything the run will read (upload hashes, fingerprints, table versions);
-    the sensor's run key derives from it, so the same content never launches twice and new content always does.
+    ``content`` is a digest of everything the run will read (upload hashes, fingerprints, table versions) and of
+    the state it replaces; the sensor's run key derives from it, so the same content never launches twice and new
+    content always does.
     """
 
     job: str
@@ -30,6 +36,12 @@ class PlannedRun:
     start: str | None = None
     end: str | None = None
     label: str = ""
+    partitions: tuple[tuple[str, str], ...] = ()
 
 
 Planner = Callable[[DivobenchHome, Registry, "duckdb.DuckDBPyConnection | None"], list[PlannedRun]]
+
+
+def content_digest(*parts: object) -> str:
+    """A sha256 over JSON of ``parts`` (dates and other values by ``str``): the ``content`` of a PlannedRun."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,4 +1,4 @@
-"""Sensor ticks read the warehouse without waiting: a busy or absent warehouse means "next tick"."""
+"""Sensor ticks read the warehouse without waiting: a busy warehouse means "next tick"."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from divobench_pipeline.core.warehouse import open_warehouse
 T = TypeVar("T")
 
 
-def read_warehouse_now(home: DivobenchHome, read: Callable[[duckdb.DuckDBPyConnection], T]) -> T | dg.SkipReason:
-    """``read`` on a read-only connection, or a SkipReason when there is no warehouse yet or a run holds it."""
+def read_warehouse_now(home: DivobenchHome, read: Callable[[duckdb.DuckDBPyConnection | None], T], *,
+                       absent_ok: bool = False) -> T | dg.SkipReason:
+    """``read`` on a read-only connection, or a SkipReason when a run holds the warehouse. While there is no
+    warehouse yet: ``read(None)`` with ``absent_ok``, else a SkipReason."""
     if not home.warehouse.exists():
-        return dg.SkipReason("no warehouse yet")
+        return read(None) if absent_ok else dg.SkipReason("no warehouse yet")
     try:
         con = open_warehouse(str(home.warehouse), read_only=True, lock_wait_seconds=0)
     except duckdb.IOException:

@@ -26,12 +26,11 @@ from collections.abc import Iterable, Sequence
 import duckdb
 import pandas as pd
 
+from divobench_pipeline.core.months import deadline, shift_month
 from divobench_pipeline.core.schemas import STAGED_TABLE_OF_LEVEL
 from divobench_pipeline.core.warehouse import has_table, read_warehouse
 from divobench_pipeline.defs.bus_uploads.intake import Receipt
 from divobench_pipeline.defs.bus_uploads.layout import KENMERKEN
-from divobench_pipeline.orchestration.partitions import deadline
-from divobench_pipeline.orchestration.planning import shift_month
 
 WINDOW_MONTHS = 12
 HISTORY_MONTHS = 6

@@ -4,4 +4,5 @@ import dagster as dg
 
 aanleverstatus_job = dg.define_asset_job(
     "aanleverstatus_job", selection=["aanleverstatus"],
-    description="Recompute the aanleverstatus (late, missing, out-of-line uploads) when a new day begins.")
+    description="Recompute the aanleverstatus (late, missing, out-of-line uploads) when a new day begins.",
+    executor_def=dg.in_process_executor)

@@ -8,6 +8,7 @@ import pandera.errors
 
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.schemas import BUS_UPLOAD_IN_FORCE, STAGED_TABLE_OF_LEVEL, STAGED_TABLES
+from divobench_pipeline.core.warehouse import insert_rows, transaction
 from divobench_pipeline.defs.bus_uploads.intake import REJECTED, Receipt, receive_waiting, uploads_in_force
 from divobench_pipeline.defs.bus_uploads.layout import KENMERKEN
 from divobench_pipeline.orchestration.metadata import markdown_table
@@ -99,21 +100,22 @@ def bus_staged(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeR
         raise dg.Failure(f"Staged data failed its schema ({', '.join(failures)}); the warehouse was not changed.")
 
     keys = [[m, p] for m, p in partitions]
+    in_force_rows = pd.DataFrame(
+        [(month, participant_id, r.sha256, pd.Timestamp(r.received_at).tz_convert(None), r.original_filename,
+          ",".join(r.gemeenten), r.n_uitkeringen, r.n_personen, r.n_signaleringen)
+         for (month, participant_id), r in zip(partitions, receipts, strict=True)],
+        columns=BUS_UPLOAD_IN_FORCE.column_names)
     with warehouse.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        _create_wanted(con, keys)
-        for table in (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE):
-            con.execute(f"DELETE FROM {table.name} t USING wanted w "
-                        "WHERE t.month = w.month AND t.participant_id = w.participant_id")
-        for table in STAGED_TABLES:
-            paths = _staged_files(home, receipts, table.name)
-            if paths:
-                con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM read_parquet(?)", [paths])
-        con.executemany(f"INSERT INTO {BUS_UPLOAD_IN_FORCE.name} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            [month, participant_id, r.sha256, r.received_at, r.original_filename, ",".join(r.gemeenten),
-             r.n_uitkeringen, r.n_personen, r.n_signaleringen]
-            for (month, participant_id), r in zip(partitions, receipts, strict=True)])
-        con.execute("COMMIT")
+        with transaction(con):
+            _create_wanted(con, keys)
+            for table in (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE):
+                con.execute(f"DELETE FROM {table.name} t USING wanted w "
+                            "WHERE t.month = w.month AND t.participant_id = w.participant_id")
+            for table in STAGED_TABLES:  # validated above, file by file, against the same schema
+                paths = _staged_files(home, receipts, table.name)
+                if paths:
+                    con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM read_parquet(?)", [paths])
+            insert_rows(con, BUS_UPLOAD_IN_FORCE, in_force_rows)
         signaleringen = con.execute("""
             SELECT kenmerk_nr, element, count(*) AS aantal FROM bus_signalering s JOIN wanted w
             ON s.month = w.month AND s.participant_id = w.participant_id GROUP BY ALL ORDER BY kenmerk_nr""").df()

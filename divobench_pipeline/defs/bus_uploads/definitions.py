@@ -4,7 +4,5 @@ import dagster as dg
 
 from divobench_pipeline.defs.bus_uploads.assets import bus_staged, bus_uploads
 from divobench_pipeline.defs.bus_uploads.jobs import bus_intake_job, bus_staging_job
-from divobench_pipeline.defs.bus_uploads.sensors import bus_upload_sensor
 
-defs = dg.Definitions(assets=[bus_uploads, bus_staged], jobs=[bus_intake_job, bus_staging_job],
-                      sensors=[bus_upload_sensor])
+defs = dg.Definitions(assets=[bus_uploads, bus_staged], jobs=[bus_intake_job, bus_staging_job])

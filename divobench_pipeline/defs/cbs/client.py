@@ -21,6 +21,9 @@ from pathlib import Path
 import cbsodata
 import requests
 
+from divobench_pipeline.core.home import DivobenchHome
+from divobench_pipeline.core.settings import ONLINE, settings
+
 DOWNLOAD = "download"
 CACHE = "cache"
 EXTRACT = "extract"
@@ -197,3 +200,14 @@ class CbsClient:
         staged.rename(target)
         shutil.rmtree(old, ignore_errors=True)
 
+
+def cache_root(home: DivobenchHome) -> Path:
+    """Where a data directory keeps the raw CBS responses."""
+    return home.root / "cache" / "cbs"
+
+
+def client_for_home(home: DivobenchHome) -> CbsClient:
+    """The client of a data directory, online or offline as the settings say (what ``CbsResource`` builds)."""
+    found = settings()
+    return CbsClient(cache_root(home), catalog_url=found.cbs_catalog_url, use_https=found.cbs_https,
+                     online=found.cbs_mode == ONLINE)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
 
 from divobench_pipeline.core.home import DivobenchHome
-from divobench_pipeline.defs.cbs.client import CbsClient
+from divobench_pipeline.core.settings import CBS_CATALOG_ENV as CATALOG_ENV
+from divobench_pipeline.core.settings import CBS_HTTPS_ENV as HTTPS_ENV
+from divobench_pipeline.core.settings import CBS_MODE_ENV as MODE_ENV
+from divobench_pipeline.core.settings import OFFLINE, ONLINE, settings
+from divobench_pipeline.defs.cbs.client import CbsClient, cache_root
 
-MODE_ENV = "DIVOBENCH_CBS_MODE"
-CATALOG_ENV = "DIVOBENCH_CBS_CATALOG_URL"
-HTTPS_ENV = "DIVOBENCH_CBS_HTTPS"
-ONLINE, OFFLINE = "online", "offline"
+__all__ = ["CATALOG_ENV", "HTTPS_ENV", "MODE_ENV", "OFFLINE", "ONLINE", "CbsResource"]
 
 
 class CbsResource(dg.ConfigurableResource):
@@ -32,17 +32,14 @@ class CbsResource(dg.ConfigurableResource):
     @classmethod
     def for_home(cls, home: DivobenchHome) -> CbsResource:
         """The resource of a data directory: raw responses cached under ``cache/cbs/``."""
-        return cls.from_env(home.root / "cache" / "cbs")
+        return cls.from_env(cache_root(home))
 
     @classmethod
     def from_env(cls, cache_dir: Path) -> CbsResource:
         """Mode, catalog and scheme from ``DIVOBENCH_CBS_MODE``, ``_CATALOG_URL`` and ``_HTTPS``."""
-        mode = os.environ.get(MODE_ENV, ONLINE).strip().lower() or ONLINE
-        if mode not in (ONLINE, OFFLINE):
-            raise ValueError(f"{MODE_ENV} must be '{ONLINE}' or '{OFFLINE}', not {mode!r}.")
-        return cls(cache_dir=str(cache_dir), mode=mode,
-                   catalog_url=os.environ.get(CATALOG_ENV) or "opendata.cbs.nl",
-                   use_https=os.environ.get(HTTPS_ENV, "1").strip().lower() not in ("0", "false", "no"))
+        found = settings()
+        return cls(cache_dir=str(cache_dir), mode=found.cbs_mode, catalog_url=found.cbs_catalog_url,
+                   use_https=found.cbs_https)
 
     def client(self) -> CbsClient:
         return CbsClient(Path(self.cache_dir), catalog_url=self.catalog_url, use_https=self.use_https,

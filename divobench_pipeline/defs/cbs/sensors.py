@@ -1,20 +1,18 @@
 """The monthly CBS version check: refresh the CBS assets of the years whose tables CBS has published anew."""
 
-import json
-
 import dagster as dg
 
-from divobench_pipeline.core.home import DivobenchHome
+from divobench_pipeline.core.settings import settings
 from divobench_pipeline.defs.cbs.client import CbsClient
 from divobench_pipeline.defs.cbs.jobs import cbs_job
 from divobench_pipeline.defs.cbs.planning import year_ranges
 from divobench_pipeline.defs.cbs.resources import OFFLINE, CbsResource
 from divobench_pipeline.defs.cbs.store import years_with_indeling
 from divobench_pipeline.defs.cbs.tables import BEVOLKING, BIJSTAND, KERNCIJFERS, gebieden_tabel
-from divobench_pipeline.orchestration.partitions import partition_range_tags
+from divobench_pipeline.orchestration.pipeline import launches, retry_generation
+from divobench_pipeline.orchestration.plan import PlannedRun, content_digest
+from divobench_pipeline.orchestration.resources import DivobenchHomeResource
 from divobench_pipeline.orchestration.warehouse_reads import read_warehouse_now
-
-MONTH_SECONDS = 30 * 24 * 3600
 
 
 def changed_tables(client: CbsClient, years: list[int]) -> dict[str, tuple[str, list[int]]]:
@@ -30,12 +28,15 @@ def changed_tables(client: CbsClient, years: list[int]) -> dict[str, tuple[str, 
     return changed
 
 
-@dg.sensor(job=cbs_job, minimum_interval_seconds=MONTH_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING)
-def cbs_version_sensor(context: dg.SensorEvaluationContext):
-    """Once a month, asks CBS (TableInfos, one small request per table) whether the tables behind the warehouse's
-    years have a new version, and refreshes the CBS assets of the years they feed. Offline mode: does nothing."""
-    home = DivobenchHome.from_env()
-    cbs = CbsResource.for_home(home)
+@dg.sensor(job=cbs_job, minimum_interval_seconds=settings().cbs_check_seconds,
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def cbs_version_sensor(context: dg.SensorEvaluationContext, divobench_home: DivobenchHomeResource,
+                       cbs: CbsResource):
+    """Once a month (``DIVOBENCH_CBS_CHECK_SECONDS``), asks CBS (TableInfos, one small request per table) whether
+    the tables behind the warehouse's years have a new version, and refreshes the CBS assets of the years they
+    feed; the months of those years are then recomputed by the pipeline sensor (their fingerprints include the
+    CBS groups and kenmerken). Run key: the changed tables with their new Modified. Offline mode: does nothing."""
+    home = divobench_home.home
     if cbs.mode == OFFLINE:
         return dg.SkipReason("CBS offline modus (DIVOBENCH_CBS_MODE=offline): no version check")
     years = read_warehouse_now(home, lambda con: sorted(years_with_indeling(con)))
@@ -48,8 +49,9 @@ def cbs_version_sensor(context: dg.SensorEvaluationContext):
     if not changed:
         return dg.SkipReason("every CBS table is up to date")
     stale = sorted({y for _, fed in changed.values() for y in fed})
-    key = json.dumps(sorted((t, m) for t, (m, _) in changed.items()))
+    content = content_digest("cbs-versie", sorted((t, m) for t, (m, _) in changed.items()))
     tables = {"divobench/cbs_tabellen": ",".join(sorted(changed))}
-    return [dg.RunRequest(run_key=f"cbs-versie:{key}:{start}-{end}", job_name=cbs_job.name,
-                          tags={**partition_range_tags(start, end), **tables})
-            for start, end in year_ranges(stale)]
+    generation = retry_generation(context.instance)
+    return [dg.RunRequest(run_key=launch.run_key, job_name=cbs_job.name, tags={**launch.tags, **tables})
+            for start, end in year_ranges(stale)
+            for launch in launches(PlannedRun(cbs_job.name, content, start, end), (), generation)]

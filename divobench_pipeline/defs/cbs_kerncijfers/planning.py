@@ -11,12 +11,12 @@ import duckdb
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.warehouse import has_table
-from divobench_pipeline.defs.cbs.client import CbsClient, extract_dir
+from divobench_pipeline.defs.cbs.client import CbsClient, client_for_home, extract_dir
 from divobench_pipeline.defs.cbs.planning import year_ranges
-from divobench_pipeline.defs.cbs.resources import CbsResource
-from divobench_pipeline.defs.cbs_kerncijfers.jobs import cbs_kerncijfers_job
 from divobench_pipeline.defs.cbs_kerncijfers.source import TABLES
 from divobench_pipeline.orchestration.plan import PlannedRun
+
+KERNCIJFERS_JOB = "cbs_kerncijfers_job"
 
 
 def table_version(client: CbsClient, table_id: str) -> str | None:
@@ -47,7 +47,7 @@ def plan_kerncijfers(home: DivobenchHome, registry: Registry, con: duckdb.DuckDB
                      ) -> list[PlannedRun]:
     """One ``cbs_kerncijfers_job`` run per range of consecutive years that are missing or whose table version
     changed; ``content`` is the years' table ids and versions."""
-    client = CbsResource.for_home(home).client()
+    client = client_for_home(home)
     loaded = loaded_versions(con)
     versions = {year: table_version(client, table) for year, table in TABLES.items()}
     stale = [year for year, version in versions.items() if version and loaded.get(year) != version]
@@ -55,5 +55,9 @@ def plan_kerncijfers(home: DivobenchHome, registry: Registry, con: duckdb.DuckDB
     for start, end in year_ranges(stale):
         span = {y: (TABLES[y], versions[y]) for y in range(int(start), int(end) + 1)}
         digest = hashlib.sha256(json.dumps(span, sort_keys=True).encode()).hexdigest()
-        runs.append(PlannedRun(cbs_kerncijfers_job.name, digest, start, end, f"{start} … {end}"))
+        runs.append(PlannedRun(KERNCIJFERS_JOB, digest, start, end, f"{start} … {end}"))
     return runs
+
+
+plan = plan_kerncijfers
+"""This domain's planner, as orchestration collects it."""

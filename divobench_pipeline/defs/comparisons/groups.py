@@ -18,11 +18,11 @@ import duckdb
 import pandas as pd
 
 from divobench_pipeline.core.catalogue import all_indicators
+from divobench_pipeline.core.months import deadline_sql
 from divobench_pipeline.core.participants import Participant, Registry
 from divobench_pipeline.core.schemas import GEMEENTE_VERGELIJKBAAR, GROUP_MEMBER, GROUP_VALUE
-from divobench_pipeline.core.warehouse import has_table, insert_rows
+from divobench_pipeline.core.warehouse import has_table, insert_rows, transaction
 from divobench_pipeline.defs.comparisons.similar import nearest_neighbours
-from divobench_pipeline.orchestration.partitions import deadline_sql
 
 LANDELIJK = ("landelijk", "NL", "Nederland")
 CBS_TYPES = ("grootteklasse", "provincie", "arbeidsmarktregio", "corop")
@@ -186,19 +186,18 @@ def refresh_group_values(con: duckdb.DuckDBPyConnection, registry: Registry, mon
     months = sorted(set(months))
     members, neighbours = membership(con, registry, months)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("BEGIN TRANSACTION")
-    con.execute(f"DELETE FROM {GROUP_MEMBER.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
-    con.execute(f"DELETE FROM {GROUP_VALUE.name} WHERE month IN (SELECT unnest(?::DATE[])) "
-                "AND indicator IN (SELECT unnest(?::VARCHAR[]))", [months, list(indicators)])
-    for year, rows in neighbours.items():
-        con.execute(f"DELETE FROM {GEMEENTE_VERGELIJKBAAR.name} WHERE jaar = ?", [year])
-        if len(rows):
-            insert_rows(con, GEMEENTE_VERGELIJKBAAR, rows.assign(jaar=year)[GEMEENTE_VERGELIJKBAAR.column_names])
-    insert_rows(con, GROUP_MEMBER, members)
-    unit_values, unit_params = unit_values_sql(registry)
-    con.execute(f"INSERT INTO {GROUP_VALUE.name} {_GROUP_VALUES_SQL.format(unit_values=unit_values)}",
-                [today, now, *unit_params, months, list(indicators)])
-    con.execute("COMMIT")
+    with transaction(con):
+        con.execute(f"DELETE FROM {GROUP_MEMBER.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
+        con.execute(f"DELETE FROM {GROUP_VALUE.name} WHERE month IN (SELECT unnest(?::DATE[])) "
+                    "AND indicator IN (SELECT unnest(?::VARCHAR[]))", [months, list(indicators)])
+        for year, rows in neighbours.items():
+            con.execute(f"DELETE FROM {GEMEENTE_VERGELIJKBAAR.name} WHERE jaar = ?", [year])
+            if len(rows):
+                insert_rows(con, GEMEENTE_VERGELIJKBAAR, rows.assign(jaar=year))
+        insert_rows(con, GROUP_MEMBER, members)
+        unit_values, unit_params = unit_values_sql(registry)
+        insert_rows(con, GROUP_VALUE, con.execute(_GROUP_VALUES_SQL.format(unit_values=unit_values),
+                                                  [today, now, *unit_params, months, list(indicators)]).df())
     return {"members": members, "neighbours": neighbours}
 
 

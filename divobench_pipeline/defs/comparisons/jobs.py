@@ -4,4 +4,5 @@ import dagster as dg
 
 group_value_job = dg.define_asset_job(
     "group_value_job", selection=["wi_groepswaarden"],
-    description="Recompute the group values of months (e.g. when their deadline passed: voorlopig → definitief).")
+    description="Recompute the group values of months (e.g. when their deadline passed: voorlopig → definitief).",
+    executor_def=dg.in_process_executor)

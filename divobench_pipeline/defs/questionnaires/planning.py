@@ -93,12 +93,5 @@ def _order(period: Period) -> tuple:
     return period.sort_key
 
 
-def run_planned(home: DivobenchHome, registry: Registry, run, tags_of, rounds: int = 6) -> None:
-    """Execute planned runs stage by stage (``run(job, label, tags) -> bool``), as ``divobench refresh`` does."""
-    from divobench_pipeline.core.warehouse import read_warehouse
-
-    for _ in range(rounds):
-        with read_warehouse(home.warehouse) as con:
-            planned = plan_questionnaires(home, registry, con)
-        if not planned or not all([run(p.job, p.label, tags_of(p)) for p in planned]):
-            return
+plan = plan_questionnaires
+"""This domain's planner, as orchestration collects it (the sensor asks for its runs, ``refresh`` executes them)."""

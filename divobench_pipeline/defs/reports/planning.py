@@ -31,7 +31,6 @@ from divobench_pipeline.core.warehouse import has_table
 from divobench_pipeline.defs.reports.data import TREND_MONTHS, months_back
 from divobench_pipeline.defs.reports.writer import MANIFEST, report_dir
 from divobench_pipeline.orchestration.plan import PlannedRun
-from divobench_pipeline.orchestration.planning import staging_ranges
 
 REPORT_JOB = "report_job"
 REPORT_VERSION = "1"
@@ -89,16 +88,19 @@ def written_fingerprint(home: DivobenchHome, month: dt.date, participant_id: str
         return None
 
 
-def plan_reports(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyConnection | None,
-                 participant_order: Sequence[str] | None = None) -> list[PlannedRun]:
-    """Runs of ``report_job`` over rectangles of month × participant partitions whose reports are out of date.
-
-    ``participant_order`` is the order of the instance's participant partitions (default: the registry's).
-    """
+def plan_reports(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyConnection | None) -> list[PlannedRun]:
+    """One ``report_job`` over the month × participant partitions whose reports are out of date (orchestration
+    covers them with rectangles in the instance's participant order, one run each)."""
     if con is None:
         return []
     prints = report_fingerprints(con, registry)
     stale = sorted(key for key, fp in prints.items() if written_fingerprint(home, *key) != fp)
     content = hashlib.sha256(json.dumps([(str(k), prints[k]) for k in stale]).encode()).hexdigest()
-    return [PlannedRun(REPORT_JOB, content, start, end, label=f"{start} … {end}")
-            for start, end in staging_ranges(stale, list(participant_order or registry.ids))]
+    if not stale:
+        return []
+    return [PlannedRun(REPORT_JOB, content, label=f"{len(stale)} rapporten",
+                       partitions=tuple((month.isoformat(), pid) for month, pid in stale))]
+
+
+plan = plan_reports
+"""This domain's planner, as orchestration collects it (the sensor asks for its runs, ``refresh`` executes them)."""

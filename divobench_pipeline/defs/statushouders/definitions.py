@@ -4,6 +4,5 @@ import dagster as dg
 
 from divobench_pipeline.defs.statushouders.assets import STATUSHOUDERS_ASSETS
 from divobench_pipeline.defs.statushouders.jobs import statushouders_job
-from divobench_pipeline.defs.statushouders.sensors import statushouders_sensor
 
-defs = dg.Definitions(assets=STATUSHOUDERS_ASSETS, jobs=[statushouders_job], sensors=[statushouders_sensor])
+defs = dg.Definitions(assets=STATUSHOUDERS_ASSETS, jobs=[statushouders_job])

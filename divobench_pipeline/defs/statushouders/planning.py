@@ -96,3 +96,7 @@ def plan_statushouders(home: DivobenchHome, registry: Registry, con: duckdb.Duck
     if files or years or current != stored:
         runs.append(PlannedRun(JOB, _digest([files, current, years]), label="statushouders"))
     return runs
+
+
+plan = plan_statushouders
+"""This domain's planner, as orchestration collects it (the sensor asks for its runs, ``refresh`` executes them)."""

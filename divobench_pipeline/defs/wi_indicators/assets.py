@@ -4,10 +4,12 @@
 import datetime as dt
 
 import dagster as dg
+import pandas as pd
 
 from divobench_pipeline.core.schemas import INDICATOR_MONTH_STATE, INDICATOR_VALUE
-from divobench_pipeline.core.warehouse import insert_rows
+from divobench_pipeline.core.warehouse import insert_rows, transaction
 from divobench_pipeline.defs.bus_uploads.assets import bus_staged
+from divobench_pipeline.defs.bus_uploads.planning import staged_uploads
 from divobench_pipeline.defs.cbs.assets import cbs_deps
 from divobench_pipeline.defs.cbs.plausibility import (
     TOLERANCE_MIN,
@@ -17,10 +19,10 @@ from divobench_pipeline.defs.cbs.plausibility import (
 )
 from divobench_pipeline.defs.comparisons.lineage import code_version, write_lineage
 from divobench_pipeline.defs.wi_indicators.compute import compute_indicators, flow_reconciliation
+from divobench_pipeline.defs.wi_indicators.planning import definitions_digest, indicator_fingerprints
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS, Indicator
 from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import month_partitions
-from divobench_pipeline.orchestration.planning import indicator_fingerprints, staged_uploads
 from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource
 
 PLAUSIBILITY_DESCRIPTION = (
@@ -29,7 +31,7 @@ PLAUSIBILITY_DESCRIPTION = (
 
 
 @dg.asset(
-    group_name="indicators", kinds={"duckdb"},
+    group_name="indicators", kinds={"duckdb"}, code_version=definitions_digest(),
     partitions_def=month_partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb_write",
     deps=[dg.AssetDep(bus_staged, partition_mapping=dg.MultiToSingleDimensionPartitionMapping(
         partition_dimension_name="month")), *cbs_deps("cbs_bevolking", "cbs_bijstand")],
@@ -50,16 +52,17 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
     with warehouse.connect() as con:
         values = compute_indicators(con, months, registry.gemeenten_by_participant(), wi_indicator_set)
         fingerprints = indicator_fingerprints(staged_uploads(con), registry, con)
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM {INDICATOR_MONTH_STATE.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
-        con.execute(f"DELETE FROM {INDICATOR_VALUE.name} WHERE month IN (SELECT unnest(?::DATE[])) "
-                    "AND indicator IN (SELECT unnest(?::VARCHAR[]))", [months, [i.code for i in INDICATORS]])
-        insert_rows(con, INDICATOR_VALUE, values)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        con.executemany(f"INSERT INTO {INDICATOR_MONTH_STATE.name} VALUES (?, ?, ?)",
-                        [[m, fingerprints[m], now] for m in months if m in fingerprints])
-        lineage = write_lineage(con, months, registry.gemeenten_by_participant(), context.run.run_id)
-        con.execute("COMMIT")
+        state = pd.DataFrame([(m, fingerprints[m], now) for m in months if m in fingerprints],
+                             columns=INDICATOR_MONTH_STATE.column_names)
+        with transaction(con):
+            con.execute(f"DELETE FROM {INDICATOR_MONTH_STATE.name} WHERE month IN (SELECT unnest(?::DATE[]))",
+                        [months])
+            con.execute(f"DELETE FROM {INDICATOR_VALUE.name} WHERE month IN (SELECT unnest(?::DATE[])) "
+                        "AND indicator IN (SELECT unnest(?::VARCHAR[]))", [months, [i.code for i in INDICATORS]])
+            insert_rows(con, INDICATOR_VALUE, values)
+            insert_rows(con, INDICATOR_MONTH_STATE, state)
+            lineage = write_lineage(con, months, registry.gemeenten_by_participant(), context.run.run_id)
         plausibility = compare_with_cbs(con, months, registry.gemeenten_by_participant())
         no_cbs = without_cbs_figure(con, months)
         flows = flow_reconciliation(con, months)
@@ -82,6 +85,8 @@ def wi_indicatoren(context: dg.AssetExecutionContext, divobench_home: DivobenchH
         "gemeenten": int(values.loc[values["level"] == "gemeente", "unit"].nunique()) if len(values) else 0,
         "participants": int(values.loc[values["level"] == "participant", "unit"].nunique()) if len(values) else 0,
         "code_version": code_version(),
+        "fingerprints": markdown_table(pd.DataFrame(
+            [(f"{m:%Y-%m}", fingerprints.get(m, "")[:16]) for m in months], columns=["month", "fingerprint"])),
         "uploads": markdown_table(lineage.loc[lineage["level"] == "gemeente",
                                               ["month", "unit", "upload_sha256", "upload_sha256_12m"]]),
     })

@@ -14,6 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from divobench_pipeline.core.months import month_of, shift_month
 from divobench_pipeline.core.schemas import INDICATOR_VALUE
 from divobench_pipeline.defs.wi_indicators.registry import BASES, INDICATORS, Indicator
 
@@ -88,15 +89,18 @@ MONTHS_PER_QUERY = 6  # a national month of staged rows takes ~100 MiB in DuckDB
 def compute_indicators(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date],
                        participants: Mapping[str, Sequence[str]],
                        indicators: Sequence[Indicator] = INDICATORS) -> pd.DataFrame:
-    """Every indicator (of ``indicators``, default the registry) for every gemeente and participant with data in
-    each of ``months``.
+    """Every indicator (of ``indicators``, default the registry) for every gemeente of ``participants`` and every
+    participant with data in each of ``months``.
 
     ``participants`` maps a participant id to its gemeentecodes (GMxxxx). Returns the columns of
     ``indicator_value``; a participant's numerator and denominator are the sums over its gemeenten with data.
+    Staged rows of gemeenten no participant holds (a participant removed from participants.yaml) are kept in
+    the warehouse but yield no values, so they count in no group.
     """
-    months = sorted({_first_of_month(m) for m in months})
+    months = sorted({month_of(m) for m in months})
     batches = [months[k:k + MONTHS_PER_QUERY] for k in range(0, len(months), MONTHS_PER_QUERY)]
     gemeente = pd.concat([_gemeente_batch(con, batch, indicators) for batch in batches], ignore_index=True)
+    gemeente = gemeente[gemeente["unit"].isin({g for codes in participants.values() for g in codes})]
     result = pd.concat([gemeente.assign(level="gemeente"), _pooled(gemeente, participants).assign(level="participant")],
                        ignore_index=True)
     return _finish(result, indicators)
@@ -115,8 +119,8 @@ def flow_reconciliation(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date
     For algemene bijstand, from the stored ``indicator_value`` rows; ``verschil`` = bestand −
     (bestand_vorige_maand + instroom − uitstroom), 0 when the two months' uploads agree on which uitkeringen exist.
     """
-    months = sorted({_first_of_month(m) for m in months})
-    wanted = sorted(set(months) | {_shift_month(m, -1) for m in months})
+    months = sorted({month_of(m) for m in months})
+    wanted = sorted(set(months) | {shift_month(m, -1) for m in months})
     pivot = ", ".join(f"max(numerator) FILTER (WHERE indicator = '{code}') AS {name}" for name, code in _FLOWS.items())
     flows = con.execute(f"""
         WITH v AS (
@@ -140,7 +144,7 @@ def _gemeente_values(con: duckdb.DuckDBPyConnection, months: list[dt.date], indi
     Of the months twelve months earlier, only the indicators that a ``change_12m_of`` indicator refers to.
     """
     targets = {i.change_12m_of for i in indicators if i.change_12m_of}
-    year_before = sorted({_shift_month(m, -12) for m in months} - set(months)) if targets else []
+    year_before = sorted({shift_month(m, -12) for m in months} - set(months)) if targets else []
     frames = [_base_values(con, months, indicators)]
     if year_before:
         by_code = {i.code: i for i in indicators}
@@ -232,14 +236,5 @@ def _finish(values: pd.DataFrame, indicators: Sequence[Indicator]) -> pd.DataFra
 
 def _month_parameters(months: Sequence[dt.date]) -> dict:
     return {"months": list(months), "lo": min(months), "hi": max(months)}
-
-
-def _first_of_month(month: dt.date) -> dt.date:
-    return dt.date(month.year, month.month, 1)
-
-
-def _shift_month(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 

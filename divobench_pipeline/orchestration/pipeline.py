@@ -1,0 +1,116 @@
+"""The one orchestration path: every domain's planner, in ``DOMAINS`` order, and how a PlannedRun becomes runs.
+
+A domain takes part by having ``defs/<domain>/planning.py`` with a ``plan`` function (a ``Planner``) and its
+name in ``DOMAINS``. The sensor asks for the launches of the current plan as run requests; ``divobench refresh``
+executes the very same launches in-process, round after round, until the plan is empty.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import dagster as dg
+import duckdb
+
+from divobench_pipeline.core.home import DivobenchHome
+from divobench_pipeline.core.months import Month, contiguous_runs, parse_month_key, shift_month
+from divobench_pipeline.core.participants import Registry
+from divobench_pipeline.defs import DOMAINS
+from divobench_pipeline.orchestration.partitions import (
+    month_participant_key,
+    participant_partitions,
+    partition_range_tags,
+)
+from divobench_pipeline.orchestration.plan import PlannedRun, Planner, content_digest
+
+RETRY_GENERATION = "divobench/retry_generation"
+"""Instance key-value entry that ``divobench retry`` raises: every run key carries it, so work whose run failed
+(after the daemon's retry) under unchanged content is asked for once more."""
+
+
+def planners(domains: Sequence[str] = DOMAINS) -> list[Planner]:
+    """The ``plan`` of every domain that has a ``planning.py``, in ``DOMAINS`` order."""
+    found = []
+    for domain in domains:
+        name = f"divobench_pipeline.defs.{domain}.planning"
+        if importlib.util.find_spec(name) is not None:
+            found.append(importlib.import_module(name).plan)
+    return found
+
+
+def plan_all(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyConnection | None) -> list[PlannedRun]:
+    return [run for planner in planners() for run in planner(home, registry, con)]
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One Dagster run of a PlannedRun: its job, run key and partition tags."""
+
+    job: str
+    run_key: str
+    tags: dict[str, str]
+    label: str
+
+
+def launches(planned: PlannedRun, participant_order: Sequence[str], generation: int = 0) -> list[Launch]:
+    """The runs of ``planned``: one per partition range (month × participant keys covered by as few rectangles
+    in the instance's participant order as practical). Run key: job, range and a digest of the content."""
+    if planned.partitions:
+        keys = [(parse_month_key(month), pid) for month, pid in planned.partitions]
+        ranges = [(str(a), str(b)) for a, b in staging_ranges(keys, participant_order)]
+    elif planned.start is not None:
+        ranges = [(planned.start, planned.end or planned.start)]
+    else:
+        ranges = [None]
+    found = []
+    for span in ranges:
+        digest = content_digest(planned.content, span, generation)[:40]
+        tags = partition_range_tags(*span) if span else {}
+        label = f"{span[0]} … {span[1]}" if span else planned.label
+        found.append(Launch(planned.job, f"{planned.job}:{digest}", tags, label))
+    return found
+
+
+def staging_ranges(keys: Iterable[tuple[Month, str]], participant_order: Sequence[str]
+                   ) -> list[tuple[dg.MultiPartitionKey, dg.MultiPartitionKey]]:
+    """Cover month × participant ``keys`` with as few rectangles as practical, each one run.
+
+    Within a month, participants adjacent in the partition order form one range; consecutive months with the
+    same ranges merge, so a full history of all participants is a single run.
+    """
+    position = {pid: index for index, pid in enumerate(participant_order)}
+    by_month: dict[Month, list[int]] = {}
+    for month, pid in keys:
+        by_month.setdefault(month, []).append(position[pid])
+    blocks: list[tuple[Month, Month, tuple[tuple[int, int], ...]]] = []
+    for month in sorted(by_month):
+        runs = tuple(contiguous_runs(sorted(by_month[month])))
+        if blocks and blocks[-1][2] == runs and shift_month(blocks[-1][1], 1) == month:
+            blocks[-1] = (blocks[-1][0], month, runs)
+        else:
+            blocks.append((month, month, runs))
+    return [(month_participant_key(first, participant_order[lo]), month_participant_key(last, participant_order[hi]))
+            for first, last, runs in blocks for lo, hi in runs]
+
+
+def register_participants(instance: dg.DagsterInstance, registry: Registry) -> tuple[list[str], list[str]]:
+    """(participant order in the instance after adding, participants to add): the registry's new participants
+    come last in the ``participant`` dimension."""
+    known = instance.get_dynamic_partitions(participant_partitions.name)
+    present = set(known)
+    new = [pid for pid in registry.ids if pid not in present]
+    return [*known, *new], new
+
+
+def retry_generation(instance: dg.DagsterInstance) -> int:
+    return int(instance.run_storage.get_cursor_values({RETRY_GENERATION}).get(RETRY_GENERATION, 0))
+
+
+def raise_retry_generation(instance: dg.DagsterInstance) -> int:
+    """Ask once more for work whose runs failed: the next run keys differ from all earlier ones."""
+    generation = retry_generation(instance) + 1
+    instance.run_storage.set_cursor_values({RETRY_GENERATION: str(generation)})
+    return generation
