@@ -14,10 +14,10 @@ from questionnaire_fixtures import QUARTER, last_quarter, registered, workbook
 
 from divobench_pipeline.core.home import ARCHIVE_KEY_ENV, ensure_key
 from divobench_pipeline.core.warehouse import open_warehouse, read_warehouse
+from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.defs.questionnaires.answers import RawWorkbook, judge
 from divobench_pipeline.defs.questionnaires.intake import receive_workbook
 from divobench_pipeline.defs.questionnaires.planning import plan_questionnaires
-from divobench_pipeline.defs.questionnaires.sensors import questionnaire_sensor
 from divobench_pipeline.defs.questionnaires.status import questionnaire_status
 from divobench_pipeline.defs.questionnaires.xlsx import WorkbookRejected
 from divobench_pipeline.orchestration.instance import dagster_instance
@@ -76,10 +76,16 @@ def test_the_sensor_asks_for_the_stage_that_is_out_of_date(home, tmp_path):
     registry = registered(home)
     open_warehouse(str(home.warehouse)).close()
     _receive(home, registry, workbook(tmp_path / "1.xlsx", "GM0153", str(Q), registry=registry))
+    defs = load_defs(home)
+    sensor = defs.resolve_sensor_def("bus_upload_sensor")
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("participant", registry.ids)
-        first = questionnaire_sensor(dg.build_sensor_context(instance=instance))
-        again = questionnaire_sensor(dg.build_sensor_context(instance=instance))
+
+        def tick():
+            context = dg.build_sensor_context(instance=instance, definitions=defs, resources=defs.resources)
+            return [r for r in sensor(context).run_requests if r.job_name.startswith("questionnaire")]
+
+        first, again = tick(), tick()
     assert [r.job_name for r in first] == ["questionnaire_answers_job"]
     assert first[0].tags["dagster/asset_partition_range_start"] == f"GM0153|{Q}"
     assert [r.run_key for r in again] == [r.run_key for r in first], "the same content asks for the same run"

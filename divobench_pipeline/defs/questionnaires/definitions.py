@@ -4,6 +4,5 @@ import dagster as dg
 
 from divobench_pipeline.defs.questionnaires.assets import QUESTIONNAIRE_ASSETS
 from divobench_pipeline.defs.questionnaires.jobs import QUESTIONNAIRE_JOBS
-from divobench_pipeline.defs.questionnaires.sensors import questionnaire_sensor
 
-defs = dg.Definitions(assets=QUESTIONNAIRE_ASSETS, jobs=QUESTIONNAIRE_JOBS, sensors=[questionnaire_sensor])
+defs = dg.Definitions(assets=QUESTIONNAIRE_ASSETS, jobs=QUESTIONNAIRE_JOBS)
