@@ -125,8 +125,8 @@ def test_refresh_writes_the_status_with_its_checks_and_status_prints_it(home, tm
     write_registry(home.participants_file, PARTICIPANTS)
     drop(home, "GM0363", write_bus(tmp_path / "oktober.xml", levering(Statistiekmaand="10")))
     outcome = refresh(home)
-    assert outcome.success and [run.job for run in outcome.runs] == ["bus_intake_job", "bus_staging_job",
-                                                                     "cbs_job", "cbs_kerncijfers_job", "indicator_job",
+    assert outcome.success and [run.job for run in outcome.runs] == ["bus_intake_job", "cbs_kerncijfers_job",
+                                                                     "bus_staging_job", "cbs_job", "indicator_job",
                                                                      "report_job"]
     today = dt.date.today()
     rows = query(home, "SELECT participant_id, status, as_of FROM aanleverstatus WHERE month = '2026-10-01'")

@@ -79,7 +79,7 @@ def test_the_production_storage_configuration_runs_the_pipeline_on_postgresql(ho
         outcome = refresh(home, instance)
         assert outcome.success
         jobs = [run.job for run in outcome.runs]
-        assert jobs == ["bus_intake_job", "bus_staging_job", "cbs_job", "cbs_kerncijfers_job", "indicator_job",
+        assert jobs == ["bus_intake_job", "cbs_kerncijfers_job", "bus_staging_job", "cbs_job", "indicator_job",
                         "report_job"]
 
     import psycopg2
