@@ -65,8 +65,10 @@ def complete(warehouse: Path) -> bool:
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             units = con.execute("SELECT count(DISTINCT (month, unit)) FROM indicator_value "
-                                "WHERE level = 'participant'").fetchone()[0]
-            months = con.execute("SELECT count(DISTINCT month) FROM group_value").fetchone()[0]
+                                "WHERE level = 'participant' AND month IN (SELECT unnest(?::DATE[]))",
+                                [MONTHS]).fetchone()[0]
+            months = con.execute("SELECT count(DISTINCT month) FROM group_value WHERE month IN "
+                                 "(SELECT unnest(?::DATE[]))", [MONTHS]).fetchone()[0]
     except duckdb.Error:
         return False
     return units == len(PARTICIPANTS) * len(MONTHS) and months == len(MONTHS)

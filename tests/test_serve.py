@@ -34,7 +34,7 @@ def indicator_months(warehouse: Path) -> tuple[int, int]:
     """(months with indicators of both participants, months with any), (0, 0) while absent or busy."""
     found = read(warehouse, "SELECT count(*) FILTER (WHERE units = 2), count(*) FROM (SELECT month, "
                             "count(DISTINCT unit) AS units FROM indicator_value WHERE level = 'participant' "
-                            "GROUP BY month)")
+                            "AND indicator LIKE 'wi.%' GROUP BY month)")
     return found[0] if found else (0, 0)
 
 
