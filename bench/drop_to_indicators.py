@@ -2,7 +2,7 @@
 values of every participant-month are in the warehouse (issue 9: within 90 s on a 2-core machine).
 
 Starts `divobench serve` on a free port for a fresh data directory (7 participants, 2 months, CBS offline),
-waits until the webserver answers and the daemon's sensor has ticked once, copies the 14 files into
+waits until the webserver answers, the sensor has ticked and no run is under way, copies the 14 files into
 `inbox/<participant>/`, and polls the warehouse read-only. Prints the seconds from the drop to complete
 indicators and group values, then stops the service by its process id.
 
@@ -58,6 +58,19 @@ def sensor_ticked(port: int) -> bool:
     return any(s["name"] == "bus_upload_sensor" and s["sensorState"]["ticks"] for n in nodes for s in n["sensors"])
 
 
+def idle(port: int) -> bool:
+    """The sensor has ticked and no run is queued or under way (e.g. the CBS kerncijfers loaded at start)."""
+    query = "{ runsOrError { ... on Runs { results { status } } } }"
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            runs = json.load(response)["data"]["runsOrError"]["results"]
+    except (OSError, KeyError, TypeError):
+        return False
+    return sensor_ticked(port) and all(run["status"] in ("SUCCESS", "FAILURE", "CANCELED") for run in runs)
+
+
 def complete(warehouse: Path) -> bool:
     """Indicators of every participant-month and group values of every month."""
     if not warehouse.exists():
@@ -104,7 +117,7 @@ def main() -> int:
     service = subprocess.Popen([sys.executable, "-m", "divobench_pipeline", "serve", "--port", str(port)],
                                env=env, cwd=base, stdout=log, stderr=subprocess.STDOUT)
     try:
-        if not (wait(lambda: answers(port), 120) and wait(lambda: sensor_ticked(port), 120, interval=1)):
+        if not (wait(lambda: answers(port), 120) and wait(lambda: idle(port), 180, interval=2)):
             print("divobench serve did not come up; see", base / "serve.log", file=sys.stderr)
             return 1
         started = time.monotonic()
