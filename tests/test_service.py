@@ -48,7 +48,7 @@ def warehouse_ready(root) -> bool:
     try:
         with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
             units = con.execute("SELECT count(DISTINCT (month, unit)) FROM indicator_value "
-                                "WHERE level = 'participant'").fetchone()[0]
+                                "WHERE level = 'participant' AND indicator LIKE 'wi.%'").fetchone()[0]
             status = con.execute("SELECT count(*) FROM aanleverstatus WHERE as_of = current_date").fetchone()[0]
     except duckdb.Error:
         return False
