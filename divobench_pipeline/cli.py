@@ -77,9 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser("refresh", help="process the inbox and bring every asset up to date now")
     refresh.set_defaults(run=cmd_refresh)
 
-    retry = commands.add_parser("retry", help="after fixing the cause of a failed run: let the daemon's sensors "
-                                              "ask once more for everything still out of date")
-    retry.set_defaults(run=cmd_retry)
+    commands.add_parser("retry", help="after fixing a failed run's cause: the sensors ask again for what is out of "
+                        "date").set_defaults(run=cmd_retry)
 
     export = commands.add_parser("export", help="CSV on stdout")
     what = export.add_subparsers(dest="what", required=True, metavar="WHAT")
@@ -222,15 +221,11 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_retry(args) -> int:
-    """Raise the instance's retry generation: every sensor run key changes, so work whose runs failed (after the
-    daemon's own retry) under unchanged content is asked for once more; work that is up to date is not."""
-    from divobench_pipeline.orchestration.instance import dagster_instance
-    from divobench_pipeline.orchestration.pipeline import raise_retry_generation
+    """Raise the retry generation in every run key: failed work under unchanged content is asked for again."""
+    from divobench_pipeline.orchestration.pipeline import retry_failed_work
 
-    with dagster_instance(_home()) as instance:
-        generation = raise_retry_generation(instance)
-    print(f"Retry generation {generation}: at their next tick the sensors of 'divobench serve' ask again for "
-          "everything still out of date.")
+    print(f"Retry generation {retry_failed_work(_home())}: at their next tick the sensors of 'divobench serve' ask "
+          "again for everything still out of date.")
     return 0
 
 

@@ -64,7 +64,7 @@ def test_planners_come_from_the_domains_in_their_order():
         "divobench_pipeline.defs.bus_uploads.planning", "divobench_pipeline.defs.cbs.planning",
         "divobench_pipeline.defs.wi_indicators.planning", "divobench_pipeline.defs.aanleverstatus.planning",
         "divobench_pipeline.defs.cbs_kerncijfers.planning", "divobench_pipeline.defs.questionnaires.planning",
-        "divobench_pipeline.defs.statushouders.planning"]
+        "divobench_pipeline.defs.statushouders.planning", "divobench_pipeline.defs.reports.planning"]
 
 
 def test_month_arithmetic_across_a_year_end():

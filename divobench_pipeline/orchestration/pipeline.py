@@ -114,3 +114,11 @@ def raise_retry_generation(instance: dg.DagsterInstance) -> int:
     generation = retry_generation(instance) + 1
     instance.run_storage.set_cursor_values({RETRY_GENERATION: str(generation)})
     return generation
+
+
+def retry_failed_work(home: DivobenchHome) -> int:
+    """``divobench retry``: raise the retry generation of the data directory's instance; returns it."""
+    from divobench_pipeline.orchestration.instance import dagster_instance
+
+    with dagster_instance(home) as instance:
+        return raise_retry_generation(instance)
