@@ -44,7 +44,7 @@ def buig_budget_bestanden(context: dg.AssetExecutionContext, divobench_home: Div
     """BUIG budget files from ``inbox/_budget/``: archived, every row checked, reported on, accepted or
     quarantined (an unknown gemeentecode rejects the file, naming the row)."""
     home = divobench_home.home
-    with read_warehouse(warehouse.path) as con:
+    with read_warehouse(warehouse.database) as con:
         receipts = [receive_budget(home, path, archive_key=divobench_home.archive_key_bytes(), con=con)
                     for path in store.waiting_files(home.inbox_of(BUDGET))]
     for r in receipts:
