@@ -4,6 +4,7 @@ the PDF and Word text against the warehouse, and the command line."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -17,11 +18,13 @@ from report_fixtures import JUNE, MAY, build
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.participants import load_registry
 from divobench_pipeline.core.warehouse import open_warehouse, read_warehouse
+from divobench_pipeline.defs.cbs_kerncijfers.registry import CODES as CBS_CODES
 from divobench_pipeline.defs.reports import model
 from divobench_pipeline.defs.reports.browser import printer
 from divobench_pipeline.defs.reports.data import load_month
 from divobench_pipeline.defs.reports.document import build_document
 from divobench_pipeline.defs.reports.html import render_html
+from divobench_pipeline.defs.reports.word import render_docx
 from divobench_pipeline.defs.reports.writer import FILES, write_participant
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 
@@ -119,6 +122,48 @@ def test_indicators_of_other_modules_and_periods_appear_without_template_edits(w
     assert "Testindicator van een module die het rapport niet kent." in html
 
 
+def test_cbs_kerncijfers_of_the_newest_year_up_to_the_report_month_with_source_and_year(warehouse_home, tmp_path):
+    home = DivobenchHome(tmp_path / "copy")
+    shutil.copytree(warehouse_home.root, home.root)
+    with open_warehouse(str(home.warehouse)) as con:
+        # 2016: GM0001 has 400 bijstandsontvangers of 10.000 inwoners (40,0 per 1.000); CBS has no WSW figure.
+        # 2015 is older and December 2024 lies after the June report: neither is shown.
+        con.execute("""INSERT INTO indicator_value VALUES
+            ('cbs.bijstandsontvangers', 'gemeente', 'GM0001', DATE '2016-12-01', 400, NULL, 400),
+            ('cbs.bijstandsdichtheid', 'gemeente', 'GM0001', DATE '2016-12-01', 400000, 10000, 40),
+            ('cbs.bijstandsontvangers', 'gemeente', 'GM0001', DATE '2015-12-01', 390, NULL, 390),
+            ('cbs.bijstandsontvangers', 'gemeente', 'GM0001', DATE '2024-12-01', 999, NULL, 999)""")
+        con.execute("""INSERT INTO group_value VALUES
+            ('cbs.bijstandsontvangers', DATE '2016-12-01', 'landelijk', 'NL', 426000, NULL, 426000, 350, 388,
+             'definitief', now()::TIMESTAMP),
+            ('cbs.bijstandsdichtheid', DATE '2016-12-01', 'landelijk', 'NL', 426000000, 14200000, 30, 25, 388,
+             'definitief', now()::TIMESTAMP)""")
+    report = report_of(home, "GM0001", "gemeente", "GM0001")
+    section = report.sections[-1]
+    assert section.title == "CBS-kerncijfers"
+    assert [b.indicator.code for b in section.blocks] == list(CBS_CODES)
+    assert {b.data_month for b in section.blocks} == {dt.date(2016, 12, 1)}
+    ontvangers, dichtheid = report.block("cbs.bijstandsontvangers"), report.block("cbs.bijstandsdichtheid")
+    assert (ontvangers.own.text, ontvangers.landelijk.text) == ("400", "426.000")
+    assert (dichtheid.own.text, dichtheid.landelijk.text) == ("40,0", "30,0")
+    assert report.block("cbs.wsw_werknemers").own == model.Shown(None, "–", "geen CBS-cijfer")
+    assert "Bron: CBS, tabel 83747NED (2016)" in section.note and "CBS-jaar 2016" in section.note
+    document = build_document(report)
+    html = render_html(document)
+    docx_path = tmp_path / "rapport.docx"
+    docx_path.write_bytes(render_docx(document))
+    word = _docx_text(docx_path)
+    for text in (html, word):
+        for expected in ("CBS-kerncijfers", "Bron: CBS, tabel 83747NED (2016)", "CBS-jaar 2016", "december 2016",
+                         "Bijstandsdichtheid (CBS)", "40,0", "426.000", "geen CBS-cijfer",
+                         "Bijstandsontvangers per 1.000 inwoners van 15 jaar of ouder, volgens CBS."):
+            assert expected in text, expected
+        assert "Geen CBS-kerncijfers beschikbaar" not in text
+    without = report_of(warehouse_home, "GM0001", "gemeente", "GM0001").sections[-1]
+    assert (without.title, without.blocks) == ("CBS-kerncijfers", [])
+    assert without.empty == "Geen CBS-kerncijfers beschikbaar over 2024 of eerder."
+
+
 def test_option_2_gets_a_report_per_gemeente_option_3_only_the_whole(written, warehouse_home):
     per = {p.relative_to(p.parents[1]).as_posix() if p.parent.name.startswith("GM") else p.name
            for p in written["SV-PER"].files}
@@ -159,6 +204,8 @@ def test_pdf_word_and_html_hold_the_warehouse_figures(written, warehouse_home):
         assert figure in pdf_text, figure
         assert figure in word_text, figure
         assert figure in html, figure
+    for text in (pdf_text, word_text, html):
+        assert "Geen CBS-kerncijfers beschikbaar over 2024 of eerder." in text
     assert (folder / "infographic.pdf").read_bytes().startswith(b"%PDF")
     assert (folder / "infographic.png").read_bytes().startswith(b"\x89PNG")
     assert len(docx.Document(str(folder / "benchmarkrapport.docx")).inline_shapes) >= 5  # charts as pictures

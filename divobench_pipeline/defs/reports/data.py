@@ -17,6 +17,7 @@ import pandas as pd
 
 from divobench_pipeline.core.warehouse import has_table
 from divobench_pipeline.defs.bus_uploads.layout import code_label
+from divobench_pipeline.defs.cbs_kerncijfers.registry import CODES as CBS_CODES
 from divobench_pipeline.defs.wi_indicators.compute import _BASE_CTES as INDICATOR_BASE_CTES
 
 TREND_MONTHS = 24
@@ -26,6 +27,19 @@ REDEN_KENMERK = 34  # RedenBeeindigingUitkering
 
 class NoData(LookupError):
     """The warehouse has nothing to report for this month (or participant)."""
+
+
+@dataclass(frozen=True)
+class CbsYear:
+    """The CBS kerncijfers of the newest year whose December is at or before the report month."""
+
+    month: dt.date                              # December of the CBS year
+    values: dict[tuple[str, str, str], dict]    # (indicator, level, unit) → indicator_value row
+    landelijk: dict[str, dict]                  # indicator → the landelijk group_value row
+
+    @property
+    def year(self) -> int:
+        return self.month.year
 
 
 @dataclass
@@ -42,6 +56,7 @@ class MonthData:
     neighbours: pd.DataFrame      # gemeente_vergelijkbaar of the month's year
     gemeente_names: dict[str, str] = field(default_factory=dict)
     reden: pd.DataFrame = field(default_factory=pd.DataFrame)  # gemeente, month, reden, label, uitkeringen
+    cbs: CbsYear | None = None
 
     def unit_map(self, level: str, unit: str) -> dict:
         """One unit's values: {"months": months with any value, "values": {indicator: {month: row}}}."""
@@ -137,7 +152,24 @@ def load_month(con: duckdb.DuckDBPyConnection, month: dt.date) -> MonthData:
     names = dict(con.execute("SELECT gemeente_code, gemeente_naam FROM gemeente_indeling WHERE jaar = ("
                              "SELECT max(jaar) FROM gemeente_indeling WHERE jaar <= ?)", [month.year]).fetchall())
     return MonthData(month, trend, values, groups, members, spread, uploads, signaleringen, status, neighbours,
-                     names, uitstroom_by_reden(con, month))
+                     names, uitstroom_by_reden(con, month), load_cbs_year(con, month))
+
+
+def load_cbs_year(con: duckdb.DuckDBPyConnection, month: dt.date) -> CbsYear | None:
+    """The ``cbs.*`` values (every unit) and landelijk group rows of the newest December at or before ``month``;
+    None when the warehouse has none."""
+    codes = "indicator IN (SELECT unnest(?::VARCHAR[]))"
+    (december,) = con.execute(f"SELECT max(month) FROM indicator_value WHERE {codes} AND month(month) = 12 "
+                              "AND month <= ?", [list(CBS_CODES), month]).fetchone()
+    if december is None:
+        return None
+    values = con.execute("SELECT indicator, level, unit, month, numerator, denominator, value FROM indicator_value "
+                         f"WHERE month = ? AND {codes}", [december, list(CBS_CODES)]).df()
+    landelijk = con.execute("SELECT indicator, month, numerator, denominator, group_value, group_median, group_n "
+                            f"FROM group_value WHERE month = ? AND group_type = 'landelijk' AND {codes}",
+                            [december, list(CBS_CODES)]).df()
+    return CbsYear(december, {(r["indicator"], r["level"], r["unit"]): r for r in _records(values)},
+                   {r["indicator"]: r for r in _records(landelijk)})
 
 
 def uitstroom_by_reden(con: duckdb.DuckDBPyConnection, month: dt.date) -> pd.DataFrame:

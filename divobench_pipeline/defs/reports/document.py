@@ -32,6 +32,8 @@ class SectionView:
     title: str
     blocks: list[Block]
     charts: list[Chart] = field(default_factory=list)
+    note: str = ""
+    empty: str = ""
 
 
 @dataclass
@@ -61,7 +63,7 @@ def build_document(report: Report) -> Document:
         overview.append(reden_chart(_reden_rows(report), nl_month(report.month)))
     sections = []
     for section in report.sections:
-        view = SectionView(section.module, section.title, section.blocks)
+        view = SectionView(section.module, section.title, section.blocks, note=section.note, empty=section.empty)
         with_trend = [b for b in section.blocks if any(o is not None or g is not None for _, o, g in b.trend)]
         key_trends = [b for b in with_trend if b.is_ratio] or with_trend
         if key_trends:

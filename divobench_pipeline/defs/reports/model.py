@@ -17,15 +17,18 @@ import pandas as pd
 
 from divobench_pipeline.core.catalogue import IndicatorLike, all_indicators
 from divobench_pipeline.core.participants import MODULES, Participant, Registry
+from divobench_pipeline.defs.cbs_kerncijfers.registry import CODES as CBS_CODES
+from divobench_pipeline.defs.cbs_kerncijfers.registry import INDICATORS as CBS_INDICATORS
+from divobench_pipeline.defs.cbs_kerncijfers.source import TABLES as CBS_TABLES
 from divobench_pipeline.defs.comparisons.exports import SHOWN, comparison_rows
-from divobench_pipeline.defs.reports.data import MonthData, NoData
-from divobench_pipeline.defs.reports.formatting import MISSING, format_value
+from divobench_pipeline.defs.reports.data import CbsYear, MonthData, NoData
+from divobench_pipeline.defs.reports.formatting import MISSING, format_value, nl_month
 from divobench_pipeline.defs.reports.funnel import POSITION_TEXT, position
 from divobench_pipeline.defs.reports.quality import Quality, quality_of
 
 MODULE_TITLES = {"wi_basis": "Werk & Inkomen: basis", "wi_verdiepend": "Werk & Inkomen: verdiepend",
                  "armoede_schulden": "Armoede & Schulden", "statushouders": "Statushouders",
-                 "cbs_kerncijfers": "CBS kerncijfers"}
+                 "cbs_kerncijfers": "CBS-kerncijfers"}
 GROUP_LABELS = {"landelijk": "Landelijk", "grootteklasse": "Grootteklasse", "provincie": "Provincie",
                 "arbeidsmarktregio": "Arbeidsmarktregio", "corop": "COROP-gebied",
                 "samenwerkingsverband": "Samenwerkingsverband", "vergelijkbaar": "Vergelijkbare gemeenten",
@@ -94,6 +97,8 @@ class Section:
     module: str
     title: str
     blocks: list[Block]
+    note: str = ""  # shown under the title, e.g. the source and year
+    empty: str = "Voor deze module zijn nog geen cijfers."
 
 
 @dataclass
@@ -141,7 +146,7 @@ def build_report(con: duckdb.DuckDBPyConnection, data: MonthData, registry: Regi
     compared = [r for r in comparison_rows(con, registry, participant_id, data.month) if r[2] == unit]
     footnotes = iter(range(1, 10_000))
     sections: dict[str, list[Block]] = {}
-    for indicator in all_indicators():
+    for indicator in (i for i in all_indicators() if i.code not in CBS_CODES):
         block = _block(data, registry, indicator, level, unit, own, compared, next(footnotes))
         if block is not None:
             sections.setdefault(indicator.module, []).append(block)
@@ -149,6 +154,7 @@ def build_report(con: duckdb.DuckDBPyConnection, data: MonthData, registry: Regi
     modules = list(dict.fromkeys([*order, *sorted(sections)]))
     shown = [Section(m, MODULE_TITLES.get(m, m.replace("_", " ").capitalize()), sections.get(m, []))
              for m in modules if m == "wi_basis" or sections.get(m)]
+    shown.append(cbs_section(data.cbs, data.month, level, unit, next(footnotes)))
     status = data.groups.loc[data.groups["month"] == pd.Timestamp(data.month), "status"]
     gemeenten = participant.gemeenten if level == "participant" else (unit,)
     name = participant.name if level == "participant" or unit == participant.id else data.gemeente_names.get(unit, unit)
@@ -184,6 +190,28 @@ def _block(data: MonthData, registry: Registry, indicator: IndicatorLike, level:
         block.groups = [GroupRow("landelijk", "NL", "Landelijk", _shown(indicator, row), Shown(None, MISSING),
                                  int(row["n"]) if row else 0)]
     return block
+
+
+def cbs_section(cbs: CbsYear | None, month: dt.date, level: str, unit: str, footnote: int) -> Section:
+    """The CBS kerncijfers of the newest CBS year at or before the report month: the unit's own value and the
+    landelijk value of every ``cbs.*`` indicator, with the CBS table and year as source."""
+    title = MODULE_TITLES["cbs_kerncijfers"]
+    if cbs is None:
+        return Section("cbs_kerncijfers", title, [],
+                       empty=f"Geen CBS-kerncijfers beschikbaar over {month.year} of eerder.")
+    blocks = []
+    for number, indicator in enumerate(CBS_INDICATORS, start=footnote):
+        row = cbs.landelijk.get(indicator.code)
+        median = row["median"] if row is not None else None
+        landelijk = GroupRow("landelijk", "NL", "Landelijk", _shown(indicator, row, "geen CBS-cijfer"),
+                             Shown(median, format_value(indicator.unit_of_measure, median)),
+                             int(row["n"]) if row is not None else 0, place=MISSING)
+        own = _shown(indicator, cbs.values.get((indicator.code, level, unit)), "geen CBS-cijfer")
+        blocks.append(Block(indicator, number, cbs.month, own, groups=[landelijk]))
+    table = CBS_TABLES.get(cbs.year, "onbekend")
+    note = (f"CBS-jaar {cbs.year}: stand eind {nl_month(cbs.month)}, instroom en uitstroom over het hele jaar "
+            f"{cbs.year}. Bron: CBS, tabel {table} ({cbs.year}), CC BY 4.0.")
+    return Section("cbs_kerncijfers", title, blocks, note=note)
 
 
 def _value(row: dict | None) -> float | None:

@@ -41,8 +41,10 @@ def render_docx(document: Document) -> bytes:
         _chart(out, chart)
     for view in document.sections:
         out.add_heading(view.title, level=1)
+        if view.note:
+            out.add_paragraph(view.note)
         if not view.blocks:
-            out.add_paragraph("Voor deze module zijn nog geen cijfers.")
+            out.add_paragraph(view.empty)
         _table(out, ["Indicator", "Eigen", "Landelijk", "Mediaan landelijk", "Plaats (landelijk)", "Periode"],
                [[_named(b), _with_reason(b.own), b.landelijk.text, *_landelijk_cells(b), nl_month(b.data_month)]
                 for b in view.blocks])
