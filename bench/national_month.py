@@ -67,11 +67,27 @@ def phase_pipeline(home: Path) -> dict:
         target = home / "inbox" / path.parent.name / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-    outcome = refresh(DivobenchHome(home).prepare())
+    outcome = refresh(DivobenchHome(home).prepare(), skip_jobs=frozenset({"report_job"}))
     return {"runs": outcome.summary(), "success": outcome.success}
 
 
-PHASES = {"generate": phase_generate, "bare_parse": phase_bare_parse, "pipeline": phase_pipeline}
+def phase_other_sources(home: Path) -> dict:
+    """The sources added since, after the month: the ministry's BUIG budget file (342 gemeenten) and the shipped
+    statushouders deliveries (CBS, COA, KIS for every gemeente), then ``refresh`` again; each run with its time."""
+    from divobench_pipeline.core.home import DivobenchHome
+    from divobench_pipeline.demo.questionnaires import create_budgets
+    from divobench_pipeline.demo.setup import drop_statushouders_sources
+    from divobench_pipeline.orchestration.refresh import refresh
+
+    divobench_home = DivobenchHome(home).prepare()
+    create_budgets(divobench_home, [MONTH.year], seed=1)
+    drop_statushouders_sources(divobench_home)
+    outcome = refresh(divobench_home, skip_jobs=frozenset({"report_job"}))
+    return {"runs": outcome.summary(), "success": outcome.success}
+
+
+PHASES = {"generate": phase_generate, "bare_parse": phase_bare_parse, "pipeline": phase_pipeline,
+          "other_sources": phase_other_sources}
 
 
 def tree_rss_kib(root: int) -> int:
@@ -160,6 +176,14 @@ def main() -> None:
             print(f"  {line}")
         if not pipeline["success"]:
             sys.exit("a pipeline run failed")
+        others = run_phase("other_sources", work)
+        print(f"other sources {others['seconds']:.2f} s in all (BUIG budget file of 342 gemeenten, statushouders "
+              f"CBS/COA/KIS deliveries, then refresh; peak RSS {others['peak_rss_mib']:.1f} MiB):")
+        for line in others["runs"]:
+            print(f"  {line}")
+        print("  CBS kerncijfers: the cbs_kerncijfers_job line above; reports: bench/reports_national_month.py")
+        if not others["success"]:
+            sys.exit("a run of the other sources failed")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -58,7 +58,8 @@ def _pandera_schema(table: Table) -> pa.DataFrameSchema:
 _GEMEENTECODE = pa.Check.str_matches(r"^GM\d{4}$")
 _SHA256 = pa.Check.str_matches(r"^[0-9a-f]{64}$")
 _PSEUDONIEM = pa.Check.str_matches(r"^[0-9a-f]{32}$")
-_FIRST_OF_MONTH = pa.Check(lambda s: s.dt.day == 1, element_wise=False, error="month is the first day of a month")
+_FIRST_OF_MONTH = pa.Check(lambda s: s.dt.day == 1, element_wise=False, error="month is the first day of a month",
+                           name="first_of_month")
 
 _PARTITION = (
     Column("month", "DATE", False, (_FIRST_OF_MONTH,), "statistiekmaand (first day)"),
@@ -125,7 +126,8 @@ BUS_SIGNALERING = Table(
      Column("kenmerk_nr", "INTEGER", False, (pa.Check.in_range(1, 34),)),
      Column("element", "VARCHAR", False),
      Column("waarde", "VARCHAR", True, (pa.Check(lambda s: ~s.fillna("").str.fullmatch(r"\d{9}"),
-                                                  error="a signalering never shows a nine-digit number"),)),
+                                                  error="a signalering never shows a nine-digit number",
+                                                  name="no_nine_digit_number"),)),
      Column("melding", "VARCHAR", False),
      _UPLOAD),
 )

@@ -55,9 +55,11 @@ def current_plan(home: DivobenchHome) -> list[PlannedRun]:
         return plan_all(home, registry, con)
 
 
-def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> RefreshOutcome:
+def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None,
+            skip_jobs: frozenset[str] = frozenset()) -> RefreshOutcome:
     """Plan, execute the planned runs, plan again, until the plan is empty, a run fails, or a wave holds only
-    launches already made in this refresh (work that cannot progress, e.g. a CBS year no source has)."""
+    launches already made in this refresh (work that cannot progress, e.g. a CBS year no source has).
+    Jobs in ``skip_jobs`` are left out (the benchmark measures the reports on their own)."""
     home.prepare()
     defs = load_defs(home)
     instance = instance or dagster_instance(home)
@@ -70,7 +72,7 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> 
         if new:
             instance.add_dynamic_partitions("participant", new)
         wave = [launch for run in current_plan(home) for launch in launches(run, order)
-                if launch.run_key not in done]
+                if launch.run_key not in done and launch.job not in skip_jobs]
         if not wave:
             return outcome
         for launch in wave:

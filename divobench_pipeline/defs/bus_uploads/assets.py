@@ -4,10 +4,10 @@
 import dagster as dg
 import duckdb
 import pandas as pd
-import pandera.errors
 
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.schemas import BUS_UPLOAD_IN_FORCE, STAGED_TABLE_OF_LEVEL, STAGED_TABLES
+from divobench_pipeline.core.sql_checks import sql_failure_cases
 from divobench_pipeline.core.warehouse import insert_rows, transaction
 from divobench_pipeline.defs.bus_uploads.intake import REJECTED, Receipt, receive_waiting, uploads_in_force
 from divobench_pipeline.defs.bus_uploads.layout import KENMERKEN
@@ -67,7 +67,7 @@ def _schema_check_name(table_name: str) -> str:
 
 STAGED_CHECKS = [
     *(dg.AssetCheckSpec(_schema_check_name(t.name), asset="bus_staged", blocking=True,
-                        description=f"Pandera schema of {t.name}: {t.description}") for t in STAGED_TABLES),
+                        description=f"Schema of {t.name}: {t.description}") for t in STAGED_TABLES),
     dg.AssetCheckSpec("signaleringen", asset="bus_staged",
                       description="Values the upload had wrong (stored as onbekend), per kenmerk."),
     dg.AssetCheckSpec("volledigheid", asset="bus_staged",
@@ -153,17 +153,14 @@ def _receipts_in_force(home, partitions: list[tuple]) -> list[Receipt]:
 
 
 def _schema_failures(home, receipts: list[Receipt]) -> dict[str, pd.DataFrame]:
-    """Per staged table whose rows fail its Pandera schema: the first 50 failure cases."""
+    """Per staged table whose rows fail its schema: the first 50 failure cases (checks run in DuckDB)."""
     failures = {}
     with duckdb.connect() as scratch:
         for table in STAGED_TABLES:
             paths = _staged_files(home, receipts, table.name)
-            frame = scratch.execute("SELECT * FROM read_parquet(?)", [paths]).df() if paths else \
-                pd.DataFrame(columns=table.column_names)
-            try:
-                table.pandera_schema().validate(frame, lazy=True)
-            except pandera.errors.SchemaErrors as errors:
-                failures[table.name] = errors.failure_cases.head(50)
+            failed = sql_failure_cases(scratch, table, paths) if paths else None
+            if failed is not None:
+                failures[table.name] = failed
     return failures
 
 

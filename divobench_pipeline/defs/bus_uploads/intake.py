@@ -204,8 +204,9 @@ def _write_staging(home: DivobenchHome, receipt: Receipt, parsed: ParsedUpload) 
 
 @cache
 def _scratch_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for writing Parquet; opening one costs more than writing a small upload."""
-    return duckdb.connect()
+    """An in-memory DuckDB for writing Parquet; opening one costs more than writing a small upload. One thread:
+    the intake already runs one worker per core."""
+    return duckdb.connect(config={"threads": 1})
 
 
 def read_receipts(home: DivobenchHome, participant_id: str | None = None) -> list[Receipt]:

@@ -57,9 +57,10 @@ def _previous_answers(home: DivobenchHome, participant_id: str, period_text: str
 
 def first_bus_month(home: DivobenchHome, participant_id: str) -> dt.date | None:
     """The first statistiekmaand of the participant's accepted BUS uploads: when it joined the benchmark."""
-    from divobench_pipeline.defs.bus_uploads.intake import uploads_in_force
+    from divobench_pipeline.defs.bus_uploads.intake import read_receipts
 
-    months = [dt.date.fromisoformat(m) for (m, pid) in uploads_in_force(home) if pid == participant_id]
+    months = [dt.date.fromisoformat(r.month) for r in read_receipts(home, participant_id)
+              if r.accepted and r.month and r.participant_id == participant_id]
     return min(months) if months else None
 
 
