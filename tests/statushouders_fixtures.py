@@ -80,14 +80,14 @@ KIS = "\n".join([
 def seed_world(home: DivobenchHome, participants: list[dict] | None = None) -> None:
     """participants.yaml and the CBS rows the statushouders assets read (inwoners 2018, groups 2019)."""
     write_registry(home.participants_file, participants or PARTICIPANTS)
-    indeling = pd.DataFrame([{"jaar": y, "gemeente_code": g, "gemeente_naam": NAMES[g], "provincie_code": PROVINCIE[g],
+    indeling = pd.DataFrame([{"jaar": y, "gemeentecode": g, "gemeente_naam": NAMES[g], "provincie_code": PROVINCIE[g],
                               "provincie_naam": PROVINCIE[g], "bron": "test"} for y in (2018, 2019) for g in NAMES])
     for column in GEMEENTE_INDELING.column_names:
         if column not in indeling:
             indeling[column] = None
-    kenmerk = pd.DataFrame([{"jaar": y, "gemeente_code": g, "kenmerk": "inwoners", "waarde": float(n), "bron": "test"}
+    kenmerk = pd.DataFrame([{"jaar": y, "gemeentecode": g, "kenmerk": "inwoners", "waarde": float(n), "bron": "test"}
                             for y in (2018, 2019) for g, n in INWONERS_2018.items()])
-    groep = pd.DataFrame([{"jaar": 2019, "gemeente_code": g, "group_type": t, "group_code": c, "group_name": c}
+    groep = pd.DataFrame([{"jaar": 2019, "gemeentecode": g, "group_type": t, "group_code": c, "group_name": c}
                           for g in NAMES for t, c in (("landelijk", "NL"), ("provincie", PROVINCIE[g]))])
     con = open_warehouse(str(home.warehouse))
     try:

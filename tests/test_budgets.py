@@ -25,7 +25,7 @@ def test_latest_soort_wins_within_a_file(tmp_path):
     path = _csv(tmp_path / "b.csv", "2025,GM0153,Enschede,definitief,100", "2025,GM0153,Enschede,voorlopig,90",
                 "2025,GM0637,Zoetermeer,voorlopig,50", "2025,GM0637,Zoetermeer,nader_voorlopig,55")
     frame = parse_budget(path, 10**6, shipped_gemeenten)
-    assert frame[["gemeente_code", "soort", "budget"]].values.tolist() == [
+    assert frame[["gemeentecode", "soort", "budget"]].values.tolist() == [
         ["GM0153", "definitief", 100.0], ["GM0637", "nader_voorlopig", 55.0]]
 
 
@@ -52,7 +52,7 @@ def test_xlsx_budget_file(tmp_path):
     book.active.append([2026, "GM0153", "Enschede", "voorlopig", 61234567.5])
     book.save(tmp_path / "b.xlsx")
     frame = parse_budget(tmp_path / "b.xlsx", 10**6, shipped_gemeenten)
-    assert frame[["jaar", "gemeente_code", "budget"]].values.tolist() == [[2026, "GM0153", 61234567.5]]
+    assert frame[["jaar", "gemeentecode", "budget"]].values.tolist() == [[2026, "GM0153", 61234567.5]]
 
 
 @pytest.mark.slow
@@ -68,7 +68,7 @@ def test_budget_upload_through_the_command_line_and_the_asset(home, tmp_path):
     result = divobench(home.root, "upload", "--source", "budget", str(bad), check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "Rij 3: gemeentecode GM0000 bestaat niet in de CBS-indeling van 2025" in result.stdout
-    in_force = budgets_in_force(home).set_index("gemeente_code")
+    in_force = budgets_in_force(home).set_index("gemeentecode")
     assert in_force.loc["GM0153", "budget"] == 100.0 and in_force.loc["GM0637", "soort"] == "voorlopig"
 
     (home.inbox_of("_budget")).mkdir(parents=True, exist_ok=True)
@@ -76,6 +76,6 @@ def test_budget_upload_through_the_command_line_and_the_asset(home, tmp_path):
     result = load_defs(home).resolve_job_def("budget_job").execute_in_process(instance=dg.DagsterInstance.ephemeral())
     assert result.success and not any(home.inbox_of("_budget").iterdir())
     with open_warehouse(str(home.warehouse), read_only=True) as con:
-        rows = con.execute("SELECT jaar, gemeente_code, soort, budget FROM buig_budget ORDER BY ALL").fetchall()
+        rows = con.execute("SELECT jaar, gemeentecode, soort, budget FROM buig_budget ORDER BY ALL").fetchall()
     assert rows == [(2025, "GM0153", "definitief", 100.0), (2025, "GM0637", "voorlopig", 50.0),
                     (2026, "GM0153", "voorlopig", 120.0)]

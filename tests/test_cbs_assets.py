@@ -54,21 +54,21 @@ def test_online_the_assets_download_and_offline_they_say_they_used_the_cache(hom
                               "GROUP BY 1"))
     assert groups == {"landelijk": 1, "provincie": 12, "corop": 40, "arbeidsmarktregio": 35, "grootteklasse": 8}
     assert query(home, "SELECT group_type, group_code, group_name FROM gemeente_groep "
-                       "WHERE jaar = 2024 AND gemeente_code = 'GM0153' ORDER BY 1") == [
+                       "WHERE jaar = 2024 AND gemeentecode = 'GM0153' ORDER BY 1") == [
         ("arbeidsmarktregio", "AM05", "Twente"), ("corop", "CR12", "Twente"),
         ("grootteklasse", "7", "150 000 tot 250 000 inwoners"), ("landelijk", "NL", "Nederland"),
         ("provincie", "PV23", "Overijssel")]
-    assert query(home, "SELECT waarde FROM gemeente_kenmerk WHERE jaar = 2024 AND gemeente_code = 'GM0363' "
+    assert query(home, "SELECT waarde FROM gemeente_kenmerk WHERE jaar = 2024 AND gemeentecode = 'GM0363' "
                        "AND kenmerk IN ('inwoners', 'bevolkingsdichtheid') ORDER BY kenmerk") == [(4_950.0,),
                                                                                               (931_298.0,)]
     # December 2024 CBS bijstand per 1,000 inwoners on 1 January 2025
     (per_1000, dec, inwoners), = query(home, """
         SELECT k.waarde, b.uitkeringen, i.waarde FROM gemeente_kenmerk k
-        JOIN cbs_bijstand_maand b ON b.gemeente_code = k.gemeente_code AND b.month = DATE '2024-12-01'
-        JOIN gemeente_kenmerk i ON i.gemeente_code = k.gemeente_code AND i.jaar = 2025 AND i.kenmerk = 'inwoners'
-        WHERE k.jaar = 2025 AND k.gemeente_code = 'GM0153' AND k.kenmerk = 'bijstand_per_1000_inwoners'""")
+        JOIN cbs_bijstand_maand b ON b.gemeentecode = k.gemeentecode AND b.month = DATE '2024-12-01'
+        JOIN gemeente_kenmerk i ON i.gemeentecode = k.gemeentecode AND i.jaar = 2025 AND i.kenmerk = 'inwoners'
+        WHERE k.jaar = 2025 AND k.gemeentecode = 'GM0153' AND k.kenmerk = 'bijstand_per_1000_inwoners'""")
     assert per_1000 == pytest.approx(round(dec * 1000 / inwoners, 2))
-    assert query(home, "SELECT geldig_tot FROM gemeente_versie WHERE gemeente_code = 'GM0788'") == [
+    assert query(home, "SELECT geldig_tot FROM gemeente_versie WHERE gemeentecode = 'GM0788'") == [
         (dt.date(2020, 12, 31),)]
 
     server.failing = {table: {"*"} for table in ("86247NED", "85755NED", "86059NED", "03759ned", "82015NED",
@@ -86,9 +86,9 @@ def test_offline_without_cache_the_shipped_extracts_are_used(home, monkeypatch):
     assert result.success
     assert "meegeleverd extract" in bron(result, "cbs_gebieden") and "offline" in bron(result, "cbs_gebieden")
     # group membership follows the Gebieden of each year: Haaren in 2020, its successors in 2021
-    assert query(home, "SELECT jaar, group_code FROM gemeente_groep WHERE gemeente_code = 'GM0788' "
+    assert query(home, "SELECT jaar, group_code FROM gemeente_groep WHERE gemeentecode = 'GM0788' "
                        "AND group_type = 'corop'") == [(2020, "CR35")]
-    assert query(home, "SELECT count(*) FROM gemeente_indeling WHERE jaar = 2021 AND gemeente_code = 'GM1979'") == [
+    assert query(home, "SELECT count(*) FROM gemeente_indeling WHERE jaar = 2021 AND gemeentecode = 'GM1979'") == [
         (1,)]
 
 

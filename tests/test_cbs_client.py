@@ -38,14 +38,14 @@ def test_downloads_a_table_through_cbsodata_following_next_links(server, tmp_pat
     cached = json.loads((tmp_path / "cache" / "85755NED" / "bron.json").read_text())
     assert cached["source"] == DOWNLOAD and cached["modified"] == "2024-09-19T02:00:00" and cached["retrieved_at"]
     indeling = parse.gebieden_indeling(table, 2024)
-    assert indeling.set_index("gemeente_code").loc["GM0363", "provincie_code"] == "PV27"
+    assert indeling.set_index("gemeentecode").loc["GM0363", "provincie_code"] == "PV27"
 
 
 def test_sends_the_filter_and_keeps_codes(server, tmp_path):
     table = client_for(server, tmp_path).table(BEVOLKING, filters=FILTERS[BEVOLKING])
     (query,) = [q for p, q in server.requests if p.endswith("/TypedDataSet") and "$filter" in q][:1]
     assert query["$filter"] == [FILTERS[BEVOLKING]]
-    inwoners = parse.bevolking(table).set_index(["jaar", "gemeente_code"])["inwoners"]
+    inwoners = parse.bevolking(table).set_index(["jaar", "gemeentecode"])["inwoners"]
     assert inwoners[2024, "GM0363"] == 931_298 and inwoners[2024, "GM0518"] == 566_221
     assert inwoners.loc[2024].sum() == 17_942_942
 

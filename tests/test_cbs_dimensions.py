@@ -55,7 +55,7 @@ def test_the_real_03759ned_with_burgerlijke_staat_gives_one_population_row(serve
     table = download(server, tmp_path, BEVOLKING, filters=FILTERS[BEVOLKING])
     assert len(table.rows) == 5  # the server does not filter: the parse must collapse BurgerlijkeStaat itself
     inwoners = parse.bevolking(table)
-    assert inwoners.to_dict("records") == [{"jaar": 2024, "gemeente_code": "GM0363", "inwoners": 1000}]
+    assert inwoners.to_dict("records") == [{"jaar": 2024, "gemeentecode": "GM0363", "inwoners": 1000}]
 
 
 def test_a_dimension_without_total_that_is_not_selected_is_an_error_naming_table_and_dimension(server, tmp_path):
@@ -69,9 +69,9 @@ def test_a_dimension_without_total_that_is_not_selected_is_an_error_naming_table
 
 
 def test_repeated_rows_are_refused_before_they_are_written():
-    frame = pd.DataFrame({"jaar": [2024, 2024], "gemeente_code": ["GM0363", "GM0363"], "inwoners": [1, 2]})
-    with pytest.raises(ValueError, match="03759ned gives 2 rows for 1 combinations of jaar × gemeente_code"):
-        parse.check_unique(frame, ["jaar", "gemeente_code"], "03759ned")
+    frame = pd.DataFrame({"jaar": [2024, 2024], "gemeentecode": ["GM0363", "GM0363"], "inwoners": [1, 2]})
+    with pytest.raises(ValueError, match="03759ned gives 2 rows for 1 combinations of jaar × gemeentecode"):
+        parse.check_unique(frame, ["jaar", "gemeentecode"], "03759ned")
 
 
 def test_the_shipped_03759ned_extract_carries_the_real_dimensions():
@@ -147,15 +147,15 @@ def gebieden_2016_responses(folder: Path) -> dict[str, Path]:
 def test_a_2016_indeling_matches_cbs_real_codes_and_blank_names_fall_back_to_codes(server, tmp_path):
     server.serve("83287NED", gebieden_2016_responses(tmp_path))
     indeling = parse.gebieden_indeling(download(server, tmp_path, "83287NED"), 2016)
-    assert len(indeling) == 390 and indeling["gemeente_code"].is_unique
+    assert len(indeling) == 390 and indeling["gemeentecode"].is_unique
     assert indeling[["provincie_code", "corop_code", "arbeidsmarktregio_code"]].nunique().tolist() == [12, 40, 35]
-    amsterdam = indeling.set_index("gemeente_code").loc["GM0363"]
+    amsterdam = indeling.set_index("gemeentecode").loc["GM0363"]
     assert (amsterdam["provincie_code"], amsterdam["corop_code"]) == ("PV27", "CR23")
     assert amsterdam["gemeente_naam"] == "GM0363" and amsterdam["provincie_naam"] == "PV27"
     assert (indeling["gemeente_naam"] != "").all()
     codes = json.loads(GEBIEDEN_2016.read_text(encoding="utf-8"))
     expected = dict(zip(codes["reg"], codes["COROP-gebieden"], strict=True))
-    assert indeling.set_index("gemeente_code")["corop_code"].to_dict() == expected
+    assert indeling.set_index("gemeentecode")["corop_code"].to_dict() == expected
     groups = store.groepen(indeling).groupby("group_type")["group_code"].nunique().to_dict()
     assert groups == {"landelijk": 1, "provincie": 12, "corop": 40, "arbeidsmarktregio": 35}
 

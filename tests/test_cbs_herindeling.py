@@ -85,8 +85,8 @@ def test_chains_follow_every_herindeling_up_to_the_date():
 def test_versions_key_on_code_and_record_a_name_change_without_new_code():
     indeling = pd.DataFrame([(2023, "GM0888", "Beek"), (2024, "GM0888", "Beek (L.)"), (2025, "GM0888", "Beek (L.)"),
                              (2020, "GM0788", "Haaren"), (2021, "GM1979", "Eemsdelta")],
-                            columns=["jaar", "gemeente_code", "gemeente_naam"])
-    versies = herindeling.gemeente_versies(indeling).set_index(["gemeente_code", "gemeente_naam"])
+                            columns=["jaar", "gemeentecode", "gemeente_naam"])
+    versies = herindeling.gemeente_versies(indeling).set_index(["gemeentecode", "gemeente_naam"])
     assert versies.loc[("GM0888", "Beek"), "geldig_tot"] == dt.date(2023, 12, 31)
     assert versies.loc[("GM0888", "Beek (L.)"), "geldig_van"] == dt.date(2024, 1, 1)
     assert pd.isna(versies.loc[("GM0888", "Beek (L.)"), "geldig_tot"])
@@ -99,8 +99,8 @@ def test_columns_are_found_by_what_they_are_not_by_position(tmp_path):
     old, new = client.table("84721NED"), client.table("86247NED")  # 2020 and 2026 layouts
     provincie = {t.table_id: next(k for k, v in t.rows[0].items() if str(v).startswith("PV")) for t in (old, new)}
     assert provincie == {"84721NED": "Code_34", "86247NED": "Code_28"}
-    assert parse.gebieden_indeling(old, 2020).set_index("gemeente_code").loc["GM0855", "provincie_code"] == "PV30"
-    assert parse.gebieden_indeling(new, 2026).set_index("gemeente_code").loc["GM0855", "provincie_code"] == "PV30"
+    assert parse.gebieden_indeling(old, 2020).set_index("gemeentecode").loc["GM0855", "provincie_code"] == "PV30"
+    assert parse.gebieden_indeling(new, 2026).set_index("gemeentecode").loc["GM0855", "provincie_code"] == "PV30"
     renumbered = _renumber(new)
     expected = parse.gebieden_indeling(new, 2026).drop(columns="bron")
     pd.testing.assert_frame_equal(parse.gebieden_indeling(renumbered, 2026).drop(columns="bron"), expected)

@@ -116,7 +116,7 @@ def test_group_values_cover_every_gemeente_of_the_years_indeling(home, loaded):
     noord_holland = query(home, "SELECT numerator FROM group_value WHERE indicator = 'cbs.bijstandsontvangers' "
                                 "AND month = DATE '2016-12-01' AND group_type = 'provincie' AND group_code = 'PV27'")
     by_hand = query(home, """SELECT sum(v.numerator) FROM indicator_value v JOIN gemeente_indeling i
-        ON i.gemeente_code = v.unit AND i.jaar = 2016 AND i.provincie_code = 'PV27'
+        ON i.gemeentecode = v.unit AND i.jaar = 2016 AND i.provincie_code = 'PV27'
         WHERE v.indicator = 'cbs.bijstandsontvangers' AND v.level = 'gemeente' AND v.month = DATE '2016-12-01'""")
     assert noord_holland == by_hand
 

@@ -34,7 +34,7 @@ def test_missing_years(tmp_path):
             con.execute(table.ddl())
         months = [dt.date(2025, 3, 1), dt.date(2026, 1, 1)]
         assert missing_years(con, months) == [2025, 2026]
-        con.execute("INSERT INTO gemeente_indeling (jaar, gemeente_code, gemeente_naam, bron) "
+        con.execute("INSERT INTO gemeente_indeling (jaar, gemeentecode, gemeente_naam, bron) "
                     "VALUES (2025, 'GM0001', 'A', 't')")
         assert missing_years(con, months) == [2025, 2026]  # an indeling without inwoners is not enough
         con.execute("INSERT INTO gemeente_kenmerk VALUES (2025, 'GM0001', 'inwoners', 1000, 't')")

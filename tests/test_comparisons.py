@@ -108,7 +108,7 @@ def test_group_values_pool_numerators_take_the_median_of_units_and_count_units(d
 def test_vergelijkbare_gemeenten_by_standardized_distance(dataset):
     sd = statistics.pstdev(STEDELIJKHEID.values())
     rows = query(dataset, "SELECT rang, buur_code, afstand, kenmerken FROM gemeente_vergelijkbaar "
-                          "WHERE jaar = 2024 AND gemeente_code = 'GM0011' ORDER BY rang")
+                          "WHERE jaar = 2024 AND gemeentecode = 'GM0011' ORDER BY rang")
     # GM0012 is GM0011's own samenwerkingsverband partner and never its neighbour.
     # stedelijkheid 2: GM0003 (2) at 0, then 1 and 3 at 1 sd, 4 at 2 sd, 5 at 3 sd; ties by code; k = 10.
     assert [r[1] for r in rows] == ["GM0003", "GM0001", "GM0002", "GM0004", "GM0005", "GM0006", "GM0021",
@@ -179,7 +179,7 @@ def test_group_inputs_change_the_month_fingerprint(dataset):
     con = open_warehouse(str(dataset.warehouse))
     try:
         before = indicator_fingerprints(uploads, registry, con)
-        con.execute("UPDATE gemeente_groep SET group_code = 'PV02' WHERE gemeente_code = 'GM0001'")
+        con.execute("UPDATE gemeente_groep SET group_code = 'PV02' WHERE gemeentecode = 'GM0001'")
         after_cbs = indicator_fingerprints(uploads, registry, con)
     finally:
         con.close()

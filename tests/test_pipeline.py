@@ -95,7 +95,7 @@ def test_refresh_takes_an_upload_from_the_inbox_to_indicators(registered):
     assert values["wi.aandeel_inkomsten_werk.pw"] == (1, 1, 1)
     assert values["wi.gem_betaalbaar_bedrag.pw"] == (862, 1, 862)
     assert values["wi.bijzondere_bijstand.eenmalig_bedrag"] == (640, None, 640)
-    [(inwoners,)] = query(home, "SELECT waarde FROM gemeente_kenmerk WHERE jaar = 2026 AND gemeente_code = 'GM0363' "
+    [(inwoners,)] = query(home, "SELECT waarde FROM gemeente_kenmerk WHERE jaar = 2026 AND gemeentecode = 'GM0363' "
                                 "AND kenmerk = 'inwoners'")
     # and nothing else
     assert values == {**EXAMPLE_VALUES, "wi.bijstandsdichtheid.pw": (1000, inwoners, 1000 / inwoners)}

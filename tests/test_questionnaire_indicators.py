@@ -50,11 +50,11 @@ def _load(home):
     in_force = {(a["period"], a["participant_id"], a["questionnaire"]) for a in answers}
     con.executemany("INSERT INTO questionnaire_in_force VALUES (?, ?, ?, ?, now()::TIMESTAMP, 'x.xlsx', 0)",
                     [[p, pid, q, SHA] for p, pid, q in sorted(in_force)])
-    insert_rows(con, BUIG_BUDGET, pd.DataFrame([{"jaar": 2025, "gemeente_code": g, "gemeente_naam": g,
+    insert_rows(con, BUIG_BUDGET, pd.DataFrame([{"jaar": 2025, "gemeentecode": g, "gemeente_naam": g,
                                                  "soort": "definitief", "budget": b, "upload_sha256": SHA}
                                                 for g, b in BUDGET.items()]))
     insert_rows(con, GEMEENTE_KENMERK, pd.DataFrame([
-        {"jaar": 2025, "gemeente_code": g, "kenmerk": "inwoners", "waarde": float(n), "bron": "test"}
+        {"jaar": 2025, "gemeentecode": g, "kenmerk": "inwoners", "waarde": float(n), "bron": "test"}
         for g, n in INWONERS.items()]))
     con.close()
 

@@ -108,7 +108,7 @@ def test_upload_refresh_and_every_export_show_statushouders(cli, tmp_path):
     assert published[("sh.taakstelling", "provincie", "PV20")]["status"] == "suppressed"  # three gemeenten
     assert all(k[1] not in ("gemeente", "participant") for k in published)  # nobody gave publish_consent
     with duckdb.connect(str(cli.home.warehouse), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM kis_antwoord WHERE gemeente_code NOT IN (?, 'GM0047')",
+        assert con.execute("SELECT count(*) FROM kis_antwoord WHERE gemeentecode NOT IN (?, 'GM0047')",
                            [A]).fetchone()[0] == 0
     again = cli("refresh")
     assert "Everything is up to date." in again.stdout, again.stdout

@@ -60,7 +60,7 @@ def test_every_delivery_is_kept_and_indicators_use_the_newest(world):
     home, _, _ = world
     assert rows(home, "SELECT levering, count(*) FROM sh_cbs_cohort GROUP BY 1 ORDER BY 1") == [("2019-H1", 10),
                                                                                                  ("2019-H2", 15)]
-    assert rows(home, "SELECT teller FROM sh_cbs_cohort WHERE levering = '2019-H1' AND gemeente_code = ? "
+    assert rows(home, "SELECT teller FROM sh_cbs_cohort WHERE levering = '2019-H1' AND gemeentecode = ? "
                       "AND indicator = 'cohort'", [A]) == [(50.0,)]
     assert value(home, "sh.cohort", "gemeente", A, JAN) == (52.0, None, 52.0)
     assert value(home, "sh.cohort", "gemeente", A, JUL) == (55.0, None, 55.0)
@@ -68,7 +68,7 @@ def test_every_delivery_is_kept_and_indicators_use_the_newest(world):
 
 def test_a_suppressed_cell_stays_unknown_and_out_of_every_sum(world):
     home, _, _ = world
-    assert rows(home, "SELECT teller, noemer FROM sh_cbs_cohort WHERE levering = '2019-H2' AND gemeente_code = ? "
+    assert rows(home, "SELECT teller, noemer FROM sh_cbs_cohort WHERE levering = '2019-H2' AND gemeentecode = ? "
                       "AND indicator = 'werk_18_aow' AND peildatum = ?", [C, JAN]) == [(None, 20.0)]
     assert value(home, "sh.werk", "gemeente", C, JAN) == (None, 20.0, None)
     # SV-TEST = B + C: C is unknown, so no pooled value (a partial sum would mislead); its cohort pools both.
@@ -131,7 +131,7 @@ def _kis_traces(home, gemeente: str) -> list[tuple]:
 
 def test_kis_only_with_consent_and_withdrawal_removes_everywhere_and_regrant_restores(world):
     home, _, _ = world
-    assert rows(home, "SELECT DISTINCT gemeente_code FROM kis_antwoord ORDER BY 1") == [(A,), (D,)]
+    assert rows(home, "SELECT DISTINCT gemeentecode FROM kis_antwoord ORDER BY 1") == [(A,), (D,)]
     for absent in (B, C, E):  # no consent (SV-TEST) or no participant: never stored
         assert _kis_traces(home, absent) == []
     assert value(home, "sh.kis.dedicated_klantmanagers", "gemeente", A, DEC) == (1.0, 1.0, 1.0)
@@ -145,7 +145,7 @@ def test_kis_only_with_consent_and_withdrawal_removes_everywhere_and_regrant_res
     write_registry(home.participants_file, withdrawn)
     run_job(home)
     assert _kis_traces(home, A) == []
-    assert rows(home, "SELECT DISTINCT gemeente_code FROM kis_antwoord") == [(D,)]
+    assert rows(home, "SELECT DISTINCT gemeentecode FROM kis_antwoord") == [(D,)]
     assert group(home, "sh.kis.dedicated_klantmanagers", "NL", DEC) == (0.0, 1.0, 0.0, 1)
     assert group(home, "sh.kis.brede_intake", "NL", DEC) is None
 
@@ -182,7 +182,7 @@ def test_a_corrected_delivery_of_the_same_levering_replaces_it_and_an_older_one_
     drop(home, "cbs_statushouders", older)
     run_job(home)
     assert value(home, "sh.cohort", "gemeente", A, JAN) == (52.0, None, 52.0)  # 2019-H2 is still the newest
-    assert rows(home, "SELECT teller FROM sh_cbs_cohort WHERE levering = '2019-H1' AND gemeente_code = ? "
+    assert rows(home, "SELECT teller FROM sh_cbs_cohort WHERE levering = '2019-H1' AND gemeentecode = ? "
                       "AND indicator = 'cohort'", [A]) == [(49.0,)]
 
 

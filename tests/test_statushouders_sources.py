@@ -95,7 +95,7 @@ def test_law_taakstelling_rounds_up_in_exact_arithmetic():
 
 def _coa_frame() -> pd.DataFrame:
     raw = read_source("coa", COA.encode(), "coa.csv")
-    frame = pd.DataFrame({"periode": raw["periode"], "gemeente_code": raw["gemeentecode"],
+    frame = pd.DataFrame({"period": raw["periode"], "gemeentecode": raw["gemeentecode"],
                           "gemeente_naam": raw["gemeentenaam"], "opmerking": raw["opmerking"].replace("", None),
                           **{c: raw[c].astype(int) for c in ("landelijk_aantal", "taakstelling", "achterstand_begin",
                                                              "realisatie")}})
@@ -104,18 +104,18 @@ def _coa_frame() -> pd.DataFrame:
 
 def test_formula_check_exempts_herindeling_and_says_what_it_could_not_check():
     coa = _coa_frame()
-    inwoners = pd.DataFrame({"jaar": 2018, "gemeente_code": ["GM0014", "GM0034", "GM0037", "GM0047", "GM0050"],
+    inwoners = pd.DataFrame({"jaar": 2018, "gemeentecode": ["GM0014", "GM0034", "GM0037", "GM0047", "GM0050"],
                              "inwoners": [1000, 2000, 3000, 4000, 10000]})
     off, unchecked = taakstelling.formula_deviations(coa, inwoners)
     assert off[["gemeente", "periode", "gepubliceerd", "berekend"]].values.tolist() == [["GM0047", "2019-I", 23, 20]]
     assert sorted(unchecked["periode"]) == ["2019-I", "2019-II"] and set(unchecked["gemeente"]) == {"GM0050"}
-    off, unchecked = taakstelling.formula_deviations(coa, inwoners[inwoners["gemeente_code"] != "GM0014"])
+    off, unchecked = taakstelling.formula_deviations(coa, inwoners[inwoners["gemeentecode"] != "GM0014"])
     assert "geen CBS-inwoners op 1 januari 2018" in set(unchecked["reden"])
 
 
 def test_continuity_and_sum_checks():
     coa = _coa_frame()
-    assert coa.loc[coa["gemeente_code"] == "GM0037", "achterstand_eind"].tolist() == [-5, 5]  # 15 − 20 − 0; 20 − 5 − 10
+    assert coa.loc[coa["gemeentecode"] == "GM0037", "achterstand_eind"].tolist() == [-5, 5]  # 15 − 20 − 0; 20 − 5 − 10
     continuity = taakstelling.continuity_deviations(coa)
     assert continuity[["gemeente", "periode", "achterstand_begin", "achterstand_eind_vorige"]].values.tolist() == [
         ["GM0034", "2019-II", 4, 0]]

@@ -168,7 +168,7 @@ INDICATOR_MONTH_STATE = Table(
 )
 
 _JAAR = Column("jaar", "INTEGER", False, (pa.Check.in_range(2010, 2100),), "indelingsjaar (CBS indeling of 1 January)")
-_GEMEENTE = Column("gemeente_code", "VARCHAR", False, (_GEMEENTECODE,), "CBS gemeentecode, GMxxxx")
+_GEMEENTE = Column("gemeentecode", "VARCHAR", False, (_GEMEENTECODE,), "CBS gemeentecode, GMxxxx")
 GROUP_TYPES = ("landelijk", "grootteklasse", "provincie", "arbeidsmarktregio", "corop")
 
 GEMEENTE_INDELING = Table(
@@ -187,7 +187,7 @@ GEMEENTE_INDELING = Table(
      Column("stedelijkheid", "INTEGER", True, (pa.Check.in_range(1, 5),), "1 zeer sterk .. 5 niet stedelijk"),
      Column("inwonertal", "INTEGER", True, (pa.Check.ge(0),), "as published in Gebieden in Nederland"),
      Column("bron", "VARCHAR", False, (), "CBS table id (and whether it came from the cache or a shipped extract)")),
-    ("jaar", "gemeente_code"),
+    ("jaar", "gemeentecode"),
 )
 GEMEENTE_GROEP = Table(
     "gemeente_groep",
@@ -197,7 +197,7 @@ GEMEENTE_GROEP = Table(
      Column("group_type", "VARCHAR", False, (pa.Check.isin(list(GROUP_TYPES)),)),
      Column("group_code", "VARCHAR", False),
      Column("group_name", "VARCHAR", False)),
-    ("jaar", "gemeente_code", "group_type"),
+    ("jaar", "gemeentecode", "group_type"),
 )
 GEMEENTE_KENMERK = Table(
     "gemeente_kenmerk",
@@ -207,7 +207,7 @@ GEMEENTE_KENMERK = Table(
      Column("kenmerk", "VARCHAR", False),
      Column("waarde", "DOUBLE", True),
      Column("bron", "VARCHAR", False, (), "CBS table id and column")),
-    ("jaar", "gemeente_code", "kenmerk"),
+    ("jaar", "gemeentecode", "kenmerk"),
 )
 CBS_TABLES: tuple[Table, ...] = (GEMEENTE_INDELING, GEMEENTE_GROEP, GEMEENTE_KENMERK)
 
@@ -230,7 +230,7 @@ GEMEENTE_VERGELIJKBAAR = Table(
      Column("buur_code", "VARCHAR", False, (_GEMEENTECODE,), "the similar gemeente"),
      Column("afstand", "DOUBLE", False, (pa.Check.ge(0),), "standardized Euclidean distance"),
      Column("kenmerken", "VARCHAR", False, (), "the kenmerken the distance was computed on, comma-separated")),
-    ("jaar", "gemeente_code", "rang"),
+    ("jaar", "gemeentecode", "rang"),
 )
 GROUP_MEMBER = Table(
     "group_member",
@@ -288,13 +288,13 @@ CBS_BIJSTAND_MAAND = Table(
     (Column("month", "DATE", False, (_FIRST_OF_MONTH,)), _GEMEENTE,
      Column("uitkeringen", "INTEGER", False, (pa.Check.ge(0),)),
      Column("bron", "VARCHAR", False)),
-    ("month", "gemeente_code"),
+    ("month", "gemeentecode"),
 )
 GEMEENTE_VERSIE = Table(
     "gemeente_versie",
     "Versions of each gemeente: code, name and the period they were valid (geldig_van empty: before 2015).",
     (_GEMEENTE, Column("gemeente_naam", "VARCHAR", False), Column("geldig_van", "DATE"), Column("geldig_tot", "DATE")),
-    ("gemeente_code", "geldig_van"),
+    ("gemeentecode", "geldig_van"),
 )
 GEMEENTE_OVERGANG = Table(
     "gemeente_overgang",

@@ -87,7 +87,7 @@ def cbs_gebieden(context: dg.AssetExecutionContext, cbs: CbsResource, warehouse:
     with warehouse.connect() as con:
         replace_rows(con, GEMEENTE_INDELING, indeling, _YEARS, [years])
         replace_rows(con, GEMEENTE_KENMERK, stedelijkheid, f"{_YEARS} AND kenmerk = 'stedelijkheid'", [years])
-    per_year = indeling.groupby("jaar").agg(gemeenten=("gemeente_code", "size"),
+    per_year = indeling.groupby("jaar").agg(gemeenten=("gemeentecode", "size"),
                                             provincies=("provincie_code", "nunique"),
                                             corop=("corop_code", "nunique"),
                                             arbeidsmarktregios=("arbeidsmarktregio_code", "nunique")).reset_index()
@@ -153,7 +153,7 @@ def cbs_bijstand(context: dg.AssetExecutionContext, cbs: CbsResource, warehouse:
         replace_rows(con, GEMEENTE_KENMERK, per_1000, f"{_YEARS} AND kenmerk = 'bijstand_per_1000_inwoners'",
                            [years])
     return dg.MaterializeResult(metadata={"bron": _bron([table]), "gemeente_maanden": len(maand),
-                                          "gemeenten": int(maand["gemeente_code"].nunique()),
+                                          "gemeenten": int(maand["gemeentecode"].nunique()),
                                           "bijstand_per_1000_inwoners": len(per_1000)})
 
 
@@ -162,7 +162,7 @@ def gemeente_versies(warehouse: WarehouseResource):
     """The gemeente dimension with versions (code, name, valid from, valid to) and the herindelingen crosswalk
     old → new with the share and rule (``gemeente_versie``, ``gemeente_overgang``)."""
     with warehouse.connect() as con:
-        indeling = con.execute(f"SELECT jaar, gemeente_code, gemeente_naam FROM {GEMEENTE_INDELING.name}").df()
+        indeling = con.execute(f"SELECT jaar, gemeentecode, gemeente_naam FROM {GEMEENTE_INDELING.name}").df()
         versies = herindeling.gemeente_versies(indeling)
         overgangen = herindeling.overgang_frame()
         replace_rows(con, GEMEENTE_VERSIE, versies, "true", [])

@@ -148,8 +148,8 @@ def gemeente_versies(indeling: pd.DataFrame, items: tuple[Overgang, ...] | None 
                                                     for n in items):
             ended[o.oude_code] = min(o.datum, ended.get(o.oude_code, o.datum))
     names: dict[str, list[tuple[dt.date, str]]] = {}
-    for row in indeling[["jaar", "gemeente_code", "gemeente_naam"]].itertuples(index=False):
-        names.setdefault(row.gemeente_code, []).append((dt.date(int(row.jaar), 1, 1), row.gemeente_naam))
+    for row in indeling[["jaar", "gemeentecode", "gemeente_naam"]].itertuples(index=False):
+        names.setdefault(row.gemeentecode, []).append((dt.date(int(row.jaar), 1, 1), row.gemeente_naam))
     for o in items:
         names.setdefault(o.oude_code, []).append((o.datum - dt.timedelta(days=1), o.oude_naam))
         names.setdefault(o.nieuwe_code, []).append((o.datum, o.nieuwe_naam))
@@ -164,8 +164,8 @@ def gemeente_versies(indeling: pd.DataFrame, items: tuple[Overgang, ...] | None 
             start = created.get(code) if k == 0 else day
             end = runs[k + 1][0] - dt.timedelta(days=1) if k + 1 < len(runs) else \
                 (ended[code] - dt.timedelta(days=1) if code in ended else None)
-            rows.append({"gemeente_code": code, "gemeente_naam": name, "geldig_van": start, "geldig_tot": end})
-    return pd.DataFrame(rows).sort_values(["gemeente_code", "geldig_van"], na_position="first", ignore_index=True)
+            rows.append({"gemeentecode": code, "gemeente_naam": name, "geldig_van": start, "geldig_tot": end})
+    return pd.DataFrame(rows).sort_values(["gemeentecode", "geldig_van"], na_position="first", ignore_index=True)
 
 
 def restate_rows(rows: list[tuple], on: dt.date) -> list[tuple]:

@@ -161,13 +161,13 @@ def gebieden_indeling(table: CbsTable, year: int) -> pd.DataFrame:
             continue
         stedelijk, _ = pair(row, "stedelijkheid")
         records.append({
-            "jaar": year, "gemeente_code": code, "gemeente_naam": name or code,
+            "jaar": year, "gemeentecode": code, "gemeente_naam": name or code,
             **{f"{role}_{part}": value for role in ("provincie", "corop", "arbeidsmarktregio", "grootteklasse")
                for part, value in zip(("code", "naam"), pair(row, role), strict=True)},
             "stedelijkheid": int(stedelijk) if stedelijk and stedelijk.isdigit() else None,
             "inwonertal": row.get(inwonertal) if inwonertal else None,
             "bron": f"CBS {table.table_id}, {table.bron}"})
-    frame = check_unique(pd.DataFrame(records), ["jaar", "gemeente_code"], table.table_id)
+    frame = check_unique(pd.DataFrame(records), ["jaar", "gemeentecode"], table.table_id)
     return frame.astype({"stedelijkheid": "Int64", "inwonertal": "Int64"})
 
 
@@ -179,17 +179,17 @@ def _gemeente_rows(table: CbsTable, keep: dict | None = None) -> list[dict]:
 
 
 def bevolking(table: CbsTable) -> pd.DataFrame:
-    """Inwoners on 1 January per gemeente and year (``jaar``, ``gemeente_code``, ``inwoners``)."""
+    """Inwoners on 1 January per gemeente and year (``jaar``, ``gemeentecode``, ``inwoners``)."""
     column = measure(table, "BevolkingOp1Januari", "Bevolking op 1 januari")
     periode = dimension_key(table, "TimeDimension")
-    records = [{"jaar": int(r[periode][:4]), "gemeente_code": r["_gemeente"], "inwoners": r[column]}
+    records = [{"jaar": int(r[periode][:4]), "gemeentecode": r["_gemeente"], "inwoners": r[column]}
                for r in _gemeente_rows(table, BEVOLKING_SELECTION) if re.fullmatch(r"\d{4}JJ00", r[periode])]
-    frame = pd.DataFrame(records, columns=["jaar", "gemeente_code", "inwoners"]).dropna(subset=["inwoners"])
-    return check_unique(frame, ["jaar", "gemeente_code"], table.table_id)
+    frame = pd.DataFrame(records, columns=["jaar", "gemeentecode", "inwoners"]).dropna(subset=["inwoners"])
+    return check_unique(frame, ["jaar", "gemeentecode"], table.table_id)
 
 
 def bijstand_maand(table: CbsTable) -> pd.DataFrame:
-    """Lopende algemene bijstand uitkeringen per gemeente and month (``month``, ``gemeente_code``, ``uitkeringen``)."""
+    """Lopende algemene bijstand uitkeringen per gemeente and month (``month``, ``gemeentecode``, ``uitkeringen``)."""
     column = measure(table, "TotaalBijstandsuitkeringen", "Totaal bijstandsuitkeringen")
     periode = dimension_key(table, "TimeDimension")
     records = []
@@ -197,9 +197,9 @@ def bijstand_maand(table: CbsTable) -> pd.DataFrame:
         found = re.fullmatch(r"(\d{4})MM(\d{2})", r[periode])
         if found and r[column] is not None:
             records.append({"month": dt.date(int(found.group(1)), int(found.group(2)), 1),
-                            "gemeente_code": r["_gemeente"], "uitkeringen": r[column]})
-    frame = pd.DataFrame(records, columns=["month", "gemeente_code", "uitkeringen"])
-    return check_unique(frame, ["month", "gemeente_code"], table.table_id)
+                            "gemeentecode": r["_gemeente"], "uitkeringen": r[column]})
+    frame = pd.DataFrame(records, columns=["month", "gemeentecode", "uitkeringen"])
+    return check_unique(frame, ["month", "gemeentecode"], table.table_id)
 
 
 def kerncijfers(table: CbsTable) -> pd.DataFrame:
@@ -207,6 +207,6 @@ def kerncijfers(table: CbsTable) -> pd.DataFrame:
     columns = {"inwoners": measure(table, "AantalInwoners"),
                "bevolkingsdichtheid": measure(table, "Bevolkingsdichtheid"),
                "oppervlakte_land_ha": measure(table, "OppervlakteLand")}
-    records = [{"gemeente_code": r["_gemeente"], **{name: r.get(key) for name, key in columns.items()}}
+    records = [{"gemeentecode": r["_gemeente"], **{name: r.get(key) for name, key in columns.items()}}
                for r in _gemeente_rows(table)]
-    return check_unique(pd.DataFrame(records, columns=["gemeente_code", *columns]), ["gemeente_code"], table.table_id)
+    return check_unique(pd.DataFrame(records, columns=["gemeentecode", *columns]), ["gemeentecode"], table.table_id)

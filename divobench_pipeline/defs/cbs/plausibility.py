@@ -27,7 +27,7 @@ def compare_with_cbs(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date],
     frame = con.execute(f"""
         SELECT strftime(v.month, '%Y-%m') AS maand, v.unit AS gemeente, v.numerator::BIGINT AS bestand,
                c.uitkeringen::BIGINT AS cbs
-        FROM indicator_value v JOIN cbs_bijstand_maand c ON c.month = v.month AND c.gemeente_code = v.unit
+        FROM indicator_value v JOIN cbs_bijstand_maand c ON c.month = v.month AND c.gemeentecode = v.unit
         WHERE v.indicator = '{BESTAND}' AND v.level = 'gemeente' AND v.month IN (SELECT unnest(?::DATE[]))
         ORDER BY v.month, v.unit""", [list(months)]).df()
     owner = {g: pid for pid, gemeenten in participants.items() for g in gemeenten}
@@ -43,6 +43,6 @@ def without_cbs_figure(con: duckdb.DuckDBPyConnection, months: Sequence[dt.date]
     """How many gemeente-months with a bestand have no CBS figure (not yet published, or not in the extract)."""
     return con.execute(f"""
         SELECT count(*) FROM indicator_value v ANTI JOIN cbs_bijstand_maand c
-          ON c.month = v.month AND c.gemeente_code = v.unit
+          ON c.month = v.month AND c.gemeentecode = v.unit
         WHERE v.indicator = '{BESTAND}' AND v.level = 'gemeente' AND v.month IN (SELECT unnest(?::DATE[]))""",
                        [list(months)]).fetchone()[0]

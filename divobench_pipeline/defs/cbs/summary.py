@@ -15,12 +15,12 @@ def gemeente_overview(con: duckdb.DuckDBPyConnection, gemeenten: Sequence[str]) 
         WITH latest AS (
           SELECT unit, max(month) AS month FROM indicator_value
           WHERE indicator = 'wi.bijstandsdichtheid.pw' AND level = 'gemeente' GROUP BY unit)
-        SELECT i.gemeente_code, i.gemeente_naam, strftime(l.month, '%Y-%m'), v.value, v.denominator,
+        SELECT i.gemeentecode, i.gemeente_naam, strftime(l.month, '%Y-%m'), v.value, v.denominator,
                i.grootteklasse_naam, i.provincie_naam, i.arbeidsmarktregio_naam, i.corop_naam, i.jaar
         FROM latest l
         JOIN indicator_value v ON v.unit = l.unit AND v.month = l.month
              AND v.indicator = 'wi.bijstandsdichtheid.pw' AND v.level = 'gemeente'
-        JOIN gemeente_indeling i ON i.gemeente_code = l.unit AND i.jaar = year(l.month)
+        JOIN gemeente_indeling i ON i.gemeentecode = l.unit AND i.jaar = year(l.month)
         WHERE l.unit IN (SELECT unnest(?::VARCHAR[]))
         ORDER BY 1""", [list(gemeenten)]).fetchall()
     lines = [f"CBS reference data ({ATTRIBUTION}):"]

@@ -60,14 +60,14 @@ def year_membership(con: duckdb.DuckDBPyConnection, registry: Registry, year: in
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(members, neighbours) of one year: every group with its units, and the vergelijkbare gemeenten."""
     units = Units(registry)
-    groep = con.execute("SELECT gemeente_code, group_type, group_code, group_name FROM gemeente_groep "
+    groep = con.execute("SELECT gemeentecode, group_type, group_code, group_name FROM gemeente_groep "
                         "WHERE jaar = ? AND group_type <> 'landelijk'", [year]).df()
-    kenmerk = con.execute("SELECT gemeente_code, kenmerk, waarde FROM gemeente_kenmerk WHERE jaar = ?", [year]).df()
+    kenmerk = con.execute("SELECT gemeentecode, kenmerk, waarde FROM gemeente_kenmerk WHERE jaar = ?", [year]).df()
     registry_gemeenten = [g for p in registry.participants for g in p.gemeenten]
     neighbours = nearest_neighbours(kenmerk, registry_gemeenten, units.partners())
 
     rows: list[tuple[str, str, str, str, str]] = []
-    everyone = dict.fromkeys([*groep["gemeente_code"], *registry_gemeenten])
+    everyone = dict.fromkeys([*groep["gemeentecode"], *registry_gemeenten])
     rows += [(*LANDELIJK, *unit) for unit in dict.fromkeys(units.of(g) for g in everyone)]
     for gemeente, group_type, code, name in groep.itertuples(index=False):
         if units.of(gemeente)[0] == "gemeente":
@@ -97,13 +97,13 @@ def _units_of_reference(units: Units, reference: str) -> list[tuple[str, str]]:
 def _majority_groups(groep: pd.DataFrame, gemeenten: Sequence[str]) -> list[tuple[str, str, str]]:
     """For a whole samenwerkingsverband: per CBS group type, the group most of its gemeenten are in
     (on a tie, that of the first listed gemeente)."""
-    mine = groep[groep["gemeente_code"].isin(gemeenten)]
+    mine = groep[groep["gemeentecode"].isin(gemeenten)]
     chosen = []
     for group_type, rows in mine.groupby("group_type", sort=True):
         counts = Counter(rows["group_code"])
         best = max(counts.values())
         first = {g: k for k, g in enumerate(gemeenten)}
-        winner = min((first[g], code) for g, code in zip(rows["gemeente_code"], rows["group_code"], strict=True)
+        winner = min((first[g], code) for g, code in zip(rows["gemeentecode"], rows["group_code"], strict=True)
                      if counts[code] == best)[1]
         chosen.append((group_type, winner, rows.loc[rows["group_code"] == winner, "group_name"].iloc[0]))
     return chosen
@@ -117,8 +117,8 @@ def _similar_groups(units: Units, neighbours: pd.DataFrame, kenmerk: pd.DataFram
     """
     if neighbours.empty:
         return []
-    by_gemeente = neighbours.groupby("gemeente_code")["buur_code"].apply(list).to_dict()
-    inwoners = kenmerk[kenmerk["kenmerk"] == "inwoners"].set_index("gemeente_code")["waarde"].to_dict()
+    by_gemeente = neighbours.groupby("gemeentecode")["buur_code"].apply(list).to_dict()
+    inwoners = kenmerk[kenmerk["kenmerk"] == "inwoners"].set_index("gemeentecode")["waarde"].to_dict()
     rows = []
     for p in units.registry.participants:
         if p.reports_only_as_whole:
@@ -206,8 +206,8 @@ def group_input_digests(con: duckdb.DuckDBPyConnection, registry: Registry) -> d
     the year, reporting options and named selections), for the month fingerprints of the planner."""
     choices = repr([(p.id, p.reporting, sorted(p.references.items())) for p in registry.participants])
     digests: dict[int, list[str]] = {}
-    for table, columns in (("gemeente_groep", "gemeente_code, group_type, group_code, group_name"),
-                           ("gemeente_kenmerk", "gemeente_code, kenmerk, waarde")):
+    for table, columns in (("gemeente_groep", "gemeentecode, group_type, group_code, group_name"),
+                           ("gemeente_kenmerk", "gemeentecode, kenmerk, waarde")):
         if has_table(con, table):
             for year, digest in con.execute(
                     f"SELECT jaar, md5(string_agg(concat_ws('|', {columns}), ',' ORDER BY {columns})) "

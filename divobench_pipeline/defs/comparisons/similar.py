@@ -23,13 +23,13 @@ KENMERKEN: dict[str, str] = {
     "aandeel_huishoudens_laag_inkomen": "linear",
     "werkloosheid": "linear",
 }
-NEIGHBOUR_COLUMNS = ["gemeente_code", "rang", "buur_code", "afstand", "kenmerken"]
+NEIGHBOUR_COLUMNS = ["gemeentecode", "rang", "buur_code", "afstand", "kenmerken"]
 
 
 def standardized_kenmerken(kenmerk: pd.DataFrame) -> pd.DataFrame:
-    """Gemeente × kenmerk z-scores from long rows (gemeente_code, kenmerk, waarde) of one year."""
+    """Gemeente × kenmerk z-scores from long rows (gemeentecode, kenmerk, waarde) of one year."""
     wide = kenmerk[kenmerk["kenmerk"].isin(list(KENMERKEN))].pivot_table(
-        index="gemeente_code", columns="kenmerk", values="waarde", aggfunc="first")
+        index="gemeentecode", columns="kenmerk", values="waarde", aggfunc="first")
     if wide.empty:
         return wide
     wide = wide.loc[:, wide.notna().mean() >= MIN_COVERAGE]

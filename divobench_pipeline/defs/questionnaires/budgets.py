@@ -68,7 +68,7 @@ def read_budget_rows(path: Path, max_bytes: int) -> list[tuple[int, dict[str, ob
 
 
 def parse_budget(path: Path, max_bytes: int, known_gemeenten) -> pd.DataFrame:
-    """The file's budgets (jaar, gemeente_code, gemeente_naam, soort, budget), latest soort per gemeente-year.
+    """The file's budgets (jaar, gemeentecode, gemeente_naam, soort, budget), latest soort per gemeente-year.
 
     ``known_gemeenten(jaar)`` gives the gemeentecodes of CBS's indeling of that year. Raises WorkbookRejected
     naming row and field of every problem.
@@ -96,7 +96,7 @@ def parse_budget(path: Path, max_bytes: int, known_gemeenten) -> pd.DataFrame:
             reasons.append(f"{where}: soort {cells['soort']!r} is niet {', '.join(SOORTEN)}.")
         if budget is None or budget < 0:
             reasons.append(f"{where}: budget {cells['budget']!r} is geen bedrag van 0 of meer.")
-        rows.append({"jaar": jaar, "gemeente_code": code, "gemeente_naam": str(cells["gemeentenaam"] or "").strip(),
+        rows.append({"jaar": jaar, "gemeentecode": code, "gemeente_naam": str(cells["gemeentenaam"] or "").strip(),
                      "soort": soort, "budget": budget})
     if reasons:
         raise WorkbookRejected(reasons[:50] + ([f"en nog {len(reasons) - 50} problemen."] if len(reasons) > 50 else []))
@@ -108,15 +108,15 @@ def parse_budget(path: Path, max_bytes: int, known_gemeenten) -> pd.DataFrame:
 def latest_soort(frame: pd.DataFrame) -> pd.DataFrame:
     """Per jaar and gemeente the row of the latest soort (rows later in ``frame`` win a tie)."""
     ranked = frame.assign(_rank=frame["soort"].map(SOORTEN.index), _order=range(len(frame)))
-    chosen = ranked.sort_values(["_rank", "_order"]).groupby(["jaar", "gemeente_code"], as_index=False).last()
-    return chosen.drop(columns=["_rank", "_order"]).sort_values(["jaar", "gemeente_code"]).reset_index(drop=True)
+    chosen = ranked.sort_values(["_rank", "_order"]).groupby(["jaar", "gemeentecode"], as_index=False).last()
+    return chosen.drop(columns=["_rank", "_order"]).sort_values(["jaar", "gemeentecode"]).reset_index(drop=True)
 
 
 def gemeente_lookup(con: duckdb.DuckDBPyConnection | None):
     """``known(jaar)`` → set of gemeentecodes: the loaded indeling of that year, else the shipped one."""
     loaded: dict[int, set[str]] = {}
     if con is not None and has_table(con, "gemeente_indeling"):
-        for jaar, code in con.execute("SELECT jaar, gemeente_code FROM gemeente_indeling").fetchall():
+        for jaar, code in con.execute("SELECT jaar, gemeentecode FROM gemeente_indeling").fetchall():
             loaded.setdefault(jaar, set()).add(code)
     return lambda jaar: loaded.get(jaar) or shipped_gemeenten(jaar)
 
@@ -154,5 +154,5 @@ def budgets_in_force(home: DivobenchHome) -> pd.DataFrame:
     receipts = [r for r in read_source_receipts(home, BUDGET) if r.kind == "budget" and r.accepted]
     frames = [pd.DataFrame(r.values).assign(upload_sha256=r.sha256) for r in receipts if r.values]
     if not frames:
-        return pd.DataFrame(columns=[*("jaar", "gemeente_code", "gemeente_naam", "soort", "budget"), "upload_sha256"])
+        return pd.DataFrame(columns=[*("jaar", "gemeentecode", "gemeente_naam", "soort", "budget"), "upload_sha256"])
     return latest_soort(pd.concat(frames, ignore_index=True))

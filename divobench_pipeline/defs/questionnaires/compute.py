@@ -32,9 +32,9 @@ def gather_inputs(con: duckdb.DuckDBPyConnection, participant: Participant, peri
         for name, code in (("lasten_jaar", "lasten_buig"), ("baten_jaar", "baten_buig")):
             found = [q.get(code) for q in quarters]
             inputs[name] = None if None in found else sum(found)
-        inputs["budget"] = _summed(con, participant, "SELECT gemeente_code, budget FROM buig_budget WHERE jaar = ?",
+        inputs["budget"] = _summed(con, participant, "SELECT gemeentecode, budget FROM buig_budget WHERE jaar = ?",
                                    period.year, "buig_budget")
-        inputs["inwoners"] = _summed(con, participant, "SELECT gemeente_code, waarde FROM gemeente_kenmerk "
+        inputs["inwoners"] = _summed(con, participant, "SELECT gemeentecode, waarde FROM gemeente_kenmerk "
                                      "WHERE jaar = ? AND kenmerk = 'inwoners'", period.year, "gemeente_kenmerk")
     return inputs
 
@@ -92,8 +92,8 @@ def period_fingerprint(con: duckdb.DuckDBPyConnection | None, registry: Registry
         ("indicator_value", "SELECT unit, month, numerator FROM indicator_value WHERE indicator = ? AND level = "
                             "'participant' AND month IN (SELECT unnest(?::DATE[])) ORDER BY ALL",
          [BESTAND, period.months]),
-        ("buig_budget", "SELECT gemeente_code, budget FROM buig_budget WHERE jaar = ? ORDER BY ALL", [period.year]),
-        ("gemeente_kenmerk", "SELECT gemeente_code, waarde FROM gemeente_kenmerk WHERE jaar = ? AND kenmerk = "
+        ("buig_budget", "SELECT gemeentecode, budget FROM buig_budget WHERE jaar = ? ORDER BY ALL", [period.year]),
+        ("gemeente_kenmerk", "SELECT gemeentecode, waarde FROM gemeente_kenmerk WHERE jaar = ? AND kenmerk = "
                              "'inwoners' ORDER BY ALL", [period.year]),
     ]
     for table, sql, params in queries:

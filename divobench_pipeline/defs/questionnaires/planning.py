@@ -42,9 +42,9 @@ def plan_questionnaires(home: DivobenchHome, registry: Registry, con: duckdb.Duc
 
 def _budget_runs(home, registry, con, today) -> list[PlannedRun]:
     waiting = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in waiting_files(home.inbox_of(BUDGET))]
-    wanted = sorted(budgets_in_force(home)[["jaar", "gemeente_code", "upload_sha256"]].itertuples(index=False,
+    wanted = sorted(budgets_in_force(home)[["jaar", "gemeentecode", "upload_sha256"]].itertuples(index=False,
                                                                                                    name=None))
-    loaded = sorted(con.execute("SELECT jaar, gemeente_code, upload_sha256 FROM buig_budget").fetchall()) \
+    loaded = sorted(con.execute("SELECT jaar, gemeentecode, upload_sha256 FROM buig_budget").fetchall()) \
         if con is not None and has_table(con, "buig_budget") else []
     if waiting or [list(r) for r in wanted] != [list(r) for r in loaded]:
         return [PlannedRun("budget_job", _digest([waiting, wanted]), label="BUIG-budgetten")]

@@ -32,7 +32,7 @@ BUIG_BUDGET = Table(
     (_JAAR, _GEMEENTE, Column("gemeente_naam", "VARCHAR", False),
      Column("soort", "VARCHAR", False, (pa.Check.isin(["voorlopig", "nader_voorlopig", "definitief"]),)),
      Column("budget", "DOUBLE", False, (pa.Check.ge(0),), "euro"), _UPLOAD),
-    ("jaar", "gemeente_code"),
+    ("jaar", "gemeentecode"),
 )
 QUESTIONNAIRE_INDICATOR_STATE = Table(
     "questionnaire_indicator_state",

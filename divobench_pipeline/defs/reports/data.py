@@ -147,9 +147,9 @@ def load_month(con: duckdb.DuckDBPyConnection, month: dt.date) -> MonthData:
         FROM bus_signalering WHERE month = ? GROUP BY ALL ORDER BY aantal DESC, kenmerk_nr""", [month]).df()
     status = con.execute("SELECT * FROM aanleverstatus WHERE month BETWEEN ? AND ? ORDER BY month",
                          [months_back(month, 11), month]).df()
-    neighbours = con.execute("SELECT gemeente_code, rang, buur_code, afstand FROM gemeente_vergelijkbaar "
-                             "WHERE jaar = ? ORDER BY gemeente_code, rang", [month.year]).df()
-    names = dict(con.execute("SELECT gemeente_code, gemeente_naam FROM gemeente_indeling WHERE jaar = ("
+    neighbours = con.execute("SELECT gemeentecode, rang, buur_code, afstand FROM gemeente_vergelijkbaar "
+                             "WHERE jaar = ? ORDER BY gemeentecode, rang", [month.year]).df()
+    names = dict(con.execute("SELECT gemeentecode, gemeente_naam FROM gemeente_indeling WHERE jaar = ("
                              "SELECT max(jaar) FROM gemeente_indeling WHERE jaar <= ?)", [month.year]).fetchall())
     return MonthData(month, trend, values, groups, members, spread, uploads, signaleringen, status, neighbours,
                      names, uitstroom_by_reden(con, month), load_cbs_year(con, month))

@@ -158,7 +158,7 @@ def build_report(con: duckdb.DuckDBPyConnection, data: MonthData, registry: Regi
     status = data.groups.loc[data.groups["month"] == pd.Timestamp(data.month), "status"]
     gemeenten = participant.gemeenten if level == "participant" else (unit,)
     name = participant.name if level == "participant" or unit == participant.id else data.gemeente_names.get(unit, unit)
-    neighbours = data.neighbours[data.neighbours["gemeente_code"] == unit]
+    neighbours = data.neighbours[data.neighbours["gemeentecode"] == unit]
     return Report(
         participant=participant, unit_level=level, unit=unit, unit_name=name, month=data.month,
         status=status.iloc[0] if len(status) else "voorlopig", sections=shown,

@@ -45,7 +45,7 @@ def sh_cbs_statushouders(context: dg.AssetExecutionContext, divobench_home: Divo
     rows = cbs_rows(SourceFiles(divobench_home.home, divobench_home.archive_key_bytes()))
     with warehouse.connect() as con:
         replace_rows(con, SH_CBS_COHORT, rows, "true", [])
-    per = rows.groupby("levering").agg(rijen=("indicator", "size"), gemeenten=("gemeente_code", "nunique"),
+    per = rows.groupby("levering").agg(rijen=("indicator", "size"), gemeenten=("gemeentecode", "nunique"),
                                        teller_onderdrukt=("teller", lambda s: int(s.isna().sum())),
                                        peildata=("peildatum", "nunique")).reset_index()
     report = write_load_report(divobench_home.home, "cbs_statushouders", received,
@@ -75,7 +75,7 @@ def sh_coa_taakstelling(context: dg.AssetExecutionContext, divobench_home: Divob
     rows = coa_rows(SourceFiles(divobench_home.home, divobench_home.archive_key_bytes()))
     with warehouse.connect() as con:
         replace_rows(con, COA_TAAKSTELLING, rows, "true", [])
-        inwoners = con.execute("SELECT jaar, gemeente_code, waarde AS inwoners FROM gemeente_kenmerk "
+        inwoners = con.execute("SELECT jaar, gemeentecode, waarde AS inwoners FROM gemeente_kenmerk "
                                "WHERE kenmerk = 'inwoners'").df()
     formula, unchecked = taakstelling.formula_deviations(rows, inwoners)
     continuity = taakstelling.continuity_deviations(rows)
@@ -90,7 +90,7 @@ def sh_coa_taakstelling(context: dg.AssetExecutionContext, divobench_home: Divob
         yield dg.AssetCheckResult(check_name=name, passed=found.empty, severity=dg.AssetCheckSeverity.WARN,
                                   metadata={"afwijkingen": len(found), "details": markdown_table(found),
                                             "gecontroleerd_rijen": len(rows), "laadrapport": str(report), **extra})
-    periods = rows.groupby("periode").agg(gemeenten=("gemeente_code", "size"),
+    periods = rows.groupby("period").agg(gemeenten=("gemeentecode", "size"),
                                           landelijk_aantal=("landelijk_aantal", "max"),
                                           som_taakstelling=("taakstelling", "sum"),
                                           realisatie=("realisatie", "sum")).reset_index()
@@ -107,7 +107,7 @@ def sh_kis_beleid(context: dg.AssetExecutionContext, divobench_home: DivobenchHo
                              divobench_home.registry())
     with warehouse.connect() as con:
         replace_rows(con, KIS_ANTWOORD, rows, "true", [])
-    stored = pd.DataFrame([{"antwoorden_geladen": len(rows), "gemeenten_geladen": rows["gemeente_code"].nunique(),
+    stored = pd.DataFrame([{"antwoorden_geladen": len(rows), "gemeenten_geladen": rows["gemeentecode"].nunique(),
                             **dropped}])
     report = write_load_report(divobench_home.home, "kis", received, [
         ("Geladen en niet geladen (geen toestemming of geen deelnemer)", stored)])

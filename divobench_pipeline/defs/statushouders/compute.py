@@ -39,7 +39,7 @@ def gemeente_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def _cbs_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    raw = con.execute("""SELECT indicator AS field, gemeente_code AS unit,
+    raw = con.execute("""SELECT indicator AS field, gemeentecode AS unit,
                                 date_trunc('month', peildatum)::DATE AS month, teller, noemer FROM sh_cbs_cohort
                          WHERE levering = (SELECT max(levering) FROM sh_cbs_cohort)""").df()
     frames = []
@@ -53,11 +53,11 @@ def _cbs_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _coa_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     raw = con.execute("SELECT * FROM coa_taakstelling").df()
-    month = pd.to_datetime(raw["periode"].map(periode_month) + "-01")
+    month = pd.to_datetime(raw["period"].map(periode_month) + "-01")
     measures = {"taakstelling": (raw["taakstelling"], np.nan), "realisatie": (raw["realisatie"], np.nan),
                 "realisatie_pct": (raw["realisatie"], raw["gecorrigeerde_taakstelling"]),
                 "achterstand_eind": (raw["achterstand_eind"], np.nan)}
-    return pd.concat([pd.DataFrame({"indicator": i.code, "unit": raw["gemeente_code"], "month": month,
+    return pd.concat([pd.DataFrame({"indicator": i.code, "unit": raw["gemeentecode"], "month": month,
                                     "numerator": measures[i.field][0], "denominator": measures[i.field][1]})
                       for i in INDICATORS if i.source == "coa"], ignore_index=True)
 
@@ -65,7 +65,7 @@ def _coa_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def _kis_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     raw = con.execute("SELECT * FROM kis_antwoord").df()
     score = raw["antwoord"].map(KIS_SCORE)
-    return pd.DataFrame({"indicator": "sh.kis." + raw["vraag"], "unit": raw["gemeente_code"],
+    return pd.DataFrame({"indicator": "sh.kis." + raw["vraag"], "unit": raw["gemeentecode"],
                          "month": pd.to_datetime(raw["jaar"].astype(str) + "-12-01"),
                          "numerator": score, "denominator": score.notna().astype(float).where(score.notna())})
 

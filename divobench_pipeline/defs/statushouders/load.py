@@ -52,7 +52,7 @@ def cbs_rows(files: SourceFiles) -> pd.DataFrame:
     if raw.empty:
         return pd.DataFrame(columns=SH_CBS_COHORT.column_names)
     return pd.DataFrame({
-        "levering": raw["Levering"], "gemeente_code": raw["Gemeentecode"], "gemeente_naam": raw["Gemeentenaam"],
+        "levering": raw["Levering"], "gemeentecode": raw["Gemeentecode"], "gemeente_naam": raw["Gemeentenaam"],
         "indicator": raw["Indicator"], "peildatum": pd.to_datetime(raw["Peildatum"]),
         "teller": raw["Teller"].map(parse_count).astype("float64"),
         "noemer": raw["Noemer"].map(parse_count).astype("float64"), "upload_sha256": raw["upload_sha256"]})
@@ -65,7 +65,7 @@ def coa_rows(files: SourceFiles) -> pd.DataFrame:
         return pd.DataFrame(columns=COA_TAAKSTELLING.column_names)
     numbers = {c: raw[c].astype(int) for c in ("landelijk_aantal", "taakstelling", "achterstand_begin", "realisatie")}
     opmerking = raw["opmerking"].replace("", None) if "opmerking" in raw else None
-    frame = pd.DataFrame({"periode": raw["periode"], "gemeente_code": raw["gemeentecode"],
+    frame = pd.DataFrame({"period": raw["periode"], "gemeentecode": raw["gemeentecode"],
                           "gemeente_naam": raw["gemeentenaam"], **numbers, "opmerking": opmerking,
                           "upload_sha256": raw["upload_sha256"]})
     return derive(frame)[COA_TAAKSTELLING.column_names]
@@ -80,7 +80,7 @@ def kis_rows(files: SourceFiles, registry: Registry) -> tuple[pd.DataFrame, dict
     consenting = {g for p in registry.participants if p.kis_consent for g in p.gemeenten}
     keep = raw["gemeentecode"].isin(consenting)
     dropped = raw[~keep]
-    frame = pd.DataFrame({"jaar": raw.loc[keep, "jaar"].astype(int), "gemeente_code": raw.loc[keep, "gemeentecode"],
+    frame = pd.DataFrame({"jaar": raw.loc[keep, "jaar"].astype(int), "gemeentecode": raw.loc[keep, "gemeentecode"],
                           "vraag": raw.loc[keep, "vraag"], "antwoord": raw.loc[keep, "antwoord"],
                           "upload_sha256": raw.loc[keep, "upload_sha256"]})
     return frame, {"antwoorden_niet_geladen": len(dropped),

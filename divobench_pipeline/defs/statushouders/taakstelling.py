@@ -31,24 +31,24 @@ def inwoners_year(periode: str) -> int:
 
 def formula_deviations(coa: pd.DataFrame, inwoners: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(deviations, unchecked): rows whose taakstelling differs from the formula, and rows that could not be
-    checked (herindeling, or no CBS inwoners of the gemeente for the year). ``inwoners``: jaar, gemeente_code,
+    checked (herindeling, or no CBS inwoners of the gemeente for the year). ``inwoners``: jaar, gemeentecode,
     inwoners (every gemeente of the year, so their sum is Nederland)."""
     totals = inwoners.groupby("jaar")["inwoners"].sum()
-    by_key = inwoners.set_index(["jaar", "gemeente_code"])["inwoners"]
+    by_key = inwoners.set_index(["jaar", "gemeentecode"])["inwoners"]
     deviations, unchecked = [], []
     for row in coa.itertuples(index=False):
-        year = inwoners_year(row.periode)
-        base = {"gemeente": row.gemeente_code, "naam": row.gemeente_naam, "periode": row.periode}
+        year = inwoners_year(row.period)
+        base = {"gemeente": row.gemeentecode, "naam": row.gemeente_naam, "periode": row.period}
         if "herindeling" in str(row.opmerking or "").lower():
             unchecked.append({**base, "reden": "herindeling: aantal vastgesteld door de provincie"})
             continue
-        if (year, row.gemeente_code) not in by_key.index:
+        if (year, row.gemeentecode) not in by_key.index:
             unchecked.append({**base, "reden": f"geen CBS-inwoners op 1 januari {year}"})
             continue
-        computed = law_taakstelling(row.landelijk_aantal, by_key[(year, row.gemeente_code)], totals[year])
+        computed = law_taakstelling(row.landelijk_aantal, by_key[(year, row.gemeentecode)], totals[year])
         if computed != row.taakstelling:
             deviations.append({**base, "gepubliceerd": int(row.taakstelling), "berekend": computed,
-                               "inwoners": int(by_key[(year, row.gemeente_code)]), "inwoners_jaar": year})
+                               "inwoners": int(by_key[(year, row.gemeentecode)]), "inwoners_jaar": year})
     return (pd.DataFrame(deviations, columns=["gemeente", "naam", "periode", "gepubliceerd", "berekend",
                                               "inwoners", "inwoners_jaar"]),
             pd.DataFrame(unchecked, columns=["gemeente", "naam", "periode", "reden"]))
@@ -56,12 +56,12 @@ def formula_deviations(coa: pd.DataFrame, inwoners: pd.DataFrame) -> tuple[pd.Da
 
 def continuity_deviations(coa: pd.DataFrame) -> pd.DataFrame:
     """Rows whose achterstand_begin differs from the achterstand_eind of the same gemeente's half year before."""
-    before = coa[["periode", "gemeente_code", "achterstand_eind"]].rename(
-        columns={"periode": "periode_vorige", "achterstand_eind": "achterstand_eind_vorige"})
-    current = coa.assign(periode_vorige=coa["periode"].map(periode_before))
-    joined = current.merge(before, on=["periode_vorige", "gemeente_code"])
+    before = coa[["period", "gemeentecode", "achterstand_eind"]].rename(
+        columns={"period": "periode_vorige", "achterstand_eind": "achterstand_eind_vorige"})
+    current = coa.assign(periode_vorige=coa["period"].map(periode_before))
+    joined = current.merge(before, on=["periode_vorige", "gemeentecode"])
     off = joined[joined["achterstand_begin"] != joined["achterstand_eind_vorige"]]
-    return pd.DataFrame({"gemeente": off["gemeente_code"], "naam": off["gemeente_naam"], "periode": off["periode"],
+    return pd.DataFrame({"gemeente": off["gemeentecode"], "naam": off["gemeente_naam"], "periode": off["period"],
                          "achterstand_begin": off["achterstand_begin"].astype(int),
                          "periode_vorige": off["periode_vorige"],
                          "achterstand_eind_vorige": off["achterstand_eind_vorige"].astype(int)}).reset_index(drop=True)
@@ -69,6 +69,6 @@ def continuity_deviations(coa: pd.DataFrame) -> pd.DataFrame:
 
 def sum_deviations(coa: pd.DataFrame) -> pd.DataFrame:
     """Half years whose Σ taakstelling over gemeenten is below the landelijk aantal (rounding up can only add)."""
-    per = coa.groupby("periode").agg(som_taakstelling=("taakstelling", "sum"),
+    per = coa.groupby("period").agg(som_taakstelling=("taakstelling", "sum"),
                                      landelijk_aantal=("landelijk_aantal", "max")).reset_index()
     return per[per["som_taakstelling"] < per["landelijk_aantal"]].reset_index(drop=True)

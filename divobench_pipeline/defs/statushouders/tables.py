@@ -18,13 +18,13 @@ SH_CBS_COHORT = Table(
      Column("teller", "DOUBLE", True, (pa.Check.ge(0),), "persons; NULL = suppressed"),
      Column("noemer", "DOUBLE", True, (pa.Check.ge(0),), "persons (inwoners for promillage); NULL = suppressed"),
      _SH_UPLOAD),
-    ("levering", "gemeente_code", "indicator", "peildatum"),
+    ("levering", "gemeentecode", "indicator", "peildatum"),
 )
 COA_TAAKSTELLING = Table(
     "coa_taakstelling",
     "COA/BZK taakstelling huisvesting vergunninghouders per half year and gemeente (the newest file of each "
     "half year), with the derived gecorrigeerde taakstelling and achterstand at the end.",
-    (Column("periode", "VARCHAR", False, (pa.Check.str_matches(r"^\d{4}-(I|II)$"),)), _GEMEENTE,
+    (Column("period", "VARCHAR", False, (pa.Check.str_matches(r"^\d{4}-(I|II)$"),)), _GEMEENTE,
      Column("gemeente_naam", "VARCHAR", False),
      Column("landelijk_aantal", "INTEGER", False, (pa.Check.ge(0),)),
      Column("taakstelling", "INTEGER", False, (pa.Check.ge(0),)),
@@ -34,7 +34,7 @@ COA_TAAKSTELLING = Table(
      Column("gecorrigeerde_taakstelling", "INTEGER", False, (), "taakstelling + achterstand_begin"),
      Column("achterstand_eind", "INTEGER", False, (), "gecorrigeerde_taakstelling − realisatie"),
      _SH_UPLOAD),
-    ("periode", "gemeente_code"),
+    ("period", "gemeentecode"),
 )
 KIS_ANTWOORD = Table(
     "kis_antwoord",
@@ -43,7 +43,7 @@ KIS_ANTWOORD = Table(
      Column("vraag", "VARCHAR", False),
      Column("antwoord", "VARCHAR", False, (pa.Check.isin(["ja", "nee", "gedeeltelijk", "onbekend"]),)),
      _SH_UPLOAD),
-    ("jaar", "gemeente_code", "vraag"),
+    ("jaar", "gemeentecode", "vraag"),
 )
 SH_STATE = Table(
     "statushouders_state",

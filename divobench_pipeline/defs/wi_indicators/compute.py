@@ -189,7 +189,7 @@ def _with_kenmerk_denominators(con: duckdb.DuckDBPyConnection, values: pd.DataFr
     from_kenmerk = values["indicator"].isin(list(kenmerken))
     rows = values[from_kenmerk]
     rows = rows.assign(jaar=rows["month"].dt.year, kenmerk=rows["indicator"].map(kenmerken))
-    known = con.execute("SELECT jaar, gemeente_code AS unit, kenmerk, waarde FROM gemeente_kenmerk "
+    known = con.execute("SELECT jaar, gemeentecode AS unit, kenmerk, waarde FROM gemeente_kenmerk "
                         "WHERE kenmerk IN (SELECT unnest(?::VARCHAR[]))", [sorted(set(kenmerken.values()))]).df()
     rows = rows.merge(known.astype({"jaar": "int64"}), on=["jaar", "unit", "kenmerk"], how="inner")
     rows["denominator"] = rows["waarde"].astype("float64")
