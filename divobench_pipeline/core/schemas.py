@@ -5,7 +5,7 @@ DuckDB DDL, Pandera schemas and the asset checks on staged data are all generate
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import pandera.pandas as pa
@@ -16,6 +16,19 @@ _PANDAS = {"VARCHAR": "object", "DATE": "datetime64[ns]", "INTEGER": "Int64", "D
            "TIMESTAMP": "datetime64[ns]"}
 
 
+UNITS: dict[str, str] = {
+    "aantal": "a count of things (uitkeringen in an upload, signaleringen, units of a group)",
+    "uitkeringen": "a count of uitkeringen",
+    "personen": "a count of persons",
+    "euro": "an amount in euros (BUS amounts are whole euros, not cents)",
+    "fractie": "a share between 0 and 1",
+    "per indicator": "the unit of the row's indicator (docs/indicators.md)",
+    "per kenmerk": "the unit of the row's kenmerk (as CBS publishes it)",
+    "per vraag": "the unit of the row's question: fte, euro or aantal (docs/questionnaires.md)",
+}
+"""The units a column may carry; a column without one is a key, code, date, text or ordinal."""
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -23,6 +36,16 @@ class Column:
     nullable: bool = True
     checks: tuple[pa.Check, ...] = ()
     description: str = ""
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.unit and self.unit not in UNITS:
+            raise ValueError(f"column {self.name}: unknown unit {self.unit!r} (one of {', '.join(UNITS)})")
+
+    @property
+    def comment(self) -> str:
+        """The column's documentation in the warehouse (DuckDB ``COMMENT ON COLUMN``): description and unit."""
+        return "; ".join(part for part in (self.description, f"eenheid: {self.unit}" if self.unit else "") if part)
 
 
 @dataclass(frozen=True)
@@ -47,7 +70,8 @@ class Table:
 @cache
 def _pandera_schema(table: Table) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
-        {c.name: pa.Column(_PANDAS[c.sql_type], checks=list(c.checks), nullable=c.nullable, coerce=True)
+        {c.name: pa.Column(_PANDAS[c.sql_type], checks=list(c.checks), nullable=c.nullable, coerce=True,
+                           description=c.comment or None)
          for c in table.columns},
         name=table.name,
         strict=True,
@@ -61,11 +85,16 @@ _PSEUDONIEM = pa.Check.str_matches(r"^[0-9a-f]{32}$")
 _FIRST_OF_MONTH = pa.Check(lambda s: s.dt.day == 1, element_wise=False, error="month is the first day of a month",
                            name="first_of_month")
 
-_PARTITION = (
-    Column("month", "DATE", False, (_FIRST_OF_MONTH,), "statistiekmaand (first day)"),
-    Column("participant_id", "VARCHAR", False, (), "the participant that uploaded it"),
-    Column("gemeentecode", "VARCHAR", False, (_GEMEENTECODE,), "CBS gemeentecode of the Levering, GMxxxx"),
-)
+_MONTH = Column("month", "DATE", False, (_FIRST_OF_MONTH,), "the month (its first day)")
+_PARTICIPANT = Column("participant_id", "VARCHAR", False, (), "the participant (participants.yaml id)")
+_GEMEENTE = Column("gemeentecode", "VARCHAR", False, (_GEMEENTECODE,), "CBS gemeentecode, GMxxxx")
+_PERIOD = Column("period", "VARCHAR", False, (),
+                 "reporting period: a quarter 2026-Q3, a half year 2025-II or a year 2025 (each table checks its own)")
+"""Columns shared by many tables, one spelling per concept (``dataclasses.replace`` for a table's own checks)."""
+
+_PARTITION = (replace(_MONTH, description="statistiekmaand (first day)"),
+              replace(_PARTICIPANT, description="the participant that uploaded it"),
+              replace(_GEMEENTE, description="CBS gemeentecode of the Levering, GMxxxx"))
 _UPLOAD = Column("upload_sha256", "VARCHAR", False, (_SHA256,), "the archived upload these rows come from")
 
 
@@ -84,7 +113,8 @@ def _kenmerk_columns(level: str) -> tuple[Column, ...]:
         elif k.kind == "count" and k.bounds:
             checks = (pa.Check.in_range(*k.bounds),)
         nullable = not (k.level == "uitkering" and k.nr == 7)
-        columns.append(Column(k.column, sql[k.kind], nullable, checks, f"kenmerk {k.nr}: {k.label}"))
+        unit = "euro" if k.kind in ("amount", "signed") else "personen" if k.kind == "count" else ""
+        columns.append(Column(k.column, sql[k.kind], nullable, checks, f"kenmerk {k.nr}: {k.label}", unit))
     return tuple(columns)
 
 
@@ -134,15 +164,13 @@ BUS_SIGNALERING = Table(
 BUS_UPLOAD_IN_FORCE = Table(
     "bus_upload_in_force",
     "Which accepted upload is in force for each participant-month, and what it held.",
-    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
-     Column("participant_id", "VARCHAR", False),
-     _UPLOAD,
+    (_MONTH, _PARTICIPANT, _UPLOAD,
      Column("received_at", "TIMESTAMP", False),
      Column("original_filename", "VARCHAR", False),
      Column("gemeenten", "VARCHAR", False, (), "comma-separated GM codes delivered"),
-     Column("n_uitkeringen", "INTEGER", False),
-     Column("n_personen", "INTEGER", False),
-     Column("n_signaleringen", "INTEGER", False)),
+     Column("n_uitkeringen", "INTEGER", False, unit="uitkeringen"),
+     Column("n_personen", "INTEGER", False, unit="personen"),
+     Column("n_signaleringen", "INTEGER", False, unit="aantal")),
     ("month", "participant_id"),
 )
 INDICATOR_VALUE = Table(
@@ -151,24 +179,23 @@ INDICATOR_VALUE = Table(
     (Column("indicator", "VARCHAR", False),
      Column("level", "VARCHAR", False, (pa.Check.isin(["gemeente", "participant"]),)),
      Column("unit", "VARCHAR", False),
-     Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
-     Column("numerator", "DOUBLE", True),
-     Column("denominator", "DOUBLE", True),
-     Column("value", "DOUBLE", True)),
+     _MONTH,
+     Column("numerator", "DOUBLE", True, unit="per indicator"),
+     Column("denominator", "DOUBLE", True, unit="per indicator"),
+     Column("value", "DOUBLE", True, unit="per indicator")),
     ("indicator", "level", "unit", "month"),
 )
 
 INDICATOR_MONTH_STATE = Table(
     "indicator_month_state",
     "Per month, the fingerprint of the inputs and definitions its indicators were last computed from.",
-    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
+    (_MONTH,
      Column("fingerprint", "VARCHAR", False),
      Column("computed_at", "TIMESTAMP", False)),
     ("month",),
 )
 
 _JAAR = Column("jaar", "INTEGER", False, (pa.Check.in_range(2010, 2100),), "indelingsjaar (CBS indeling of 1 January)")
-_GEMEENTE = Column("gemeentecode", "VARCHAR", False, (_GEMEENTECODE,), "CBS gemeentecode, GMxxxx")
 GROUP_TYPES = ("landelijk", "grootteklasse", "provincie", "arbeidsmarktregio", "corop")
 
 GEMEENTE_INDELING = Table(
@@ -185,7 +212,7 @@ GEMEENTE_INDELING = Table(
      Column("grootteklasse_code", "VARCHAR", True, (), "CBS gemeentegrootteklasse (1..8 by inwonertal)"),
      Column("grootteklasse_naam", "VARCHAR"),
      Column("stedelijkheid", "INTEGER", True, (pa.Check.in_range(1, 5),), "1 zeer sterk .. 5 niet stedelijk"),
-     Column("inwonertal", "INTEGER", True, (pa.Check.ge(0),), "as published in Gebieden in Nederland"),
+     Column("inwonertal", "INTEGER", True, (pa.Check.ge(0),), "as published in Gebieden in Nederland", "personen"),
      Column("bron", "VARCHAR", False, (), "CBS table id (and whether it came from the cache or a shipped extract)")),
     ("jaar", "gemeentecode"),
 )
@@ -205,7 +232,7 @@ GEMEENTE_KENMERK = Table(
     "vergelijkbare gemeenten: inwoners (1 January), stedelijkheid, bevolkingsdichtheid, ...",
     (_JAAR, _GEMEENTE,
      Column("kenmerk", "VARCHAR", False),
-     Column("waarde", "DOUBLE", True),
+     Column("waarde", "DOUBLE", True, (), "", "per kenmerk"),
      Column("bron", "VARCHAR", False, (), "CBS table id and column")),
     ("jaar", "gemeentecode", "kenmerk"),
 )
@@ -235,19 +262,20 @@ GEMEENTE_VERGELIJKBAAR = Table(
 GROUP_MEMBER = Table(
     "group_member",
     "Per month, the units (gemeenten, or an option-3 samenwerkingsverband as one) forming each reference group.",
-    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)), *_GROUP_KEY,
+    (_MONTH, *_GROUP_KEY,
      Column("group_name", "VARCHAR", False), _UNIT_LEVEL, Column("unit", "VARCHAR", False)),
     ("month", "group_type", "group_code", "unit_level", "unit"),
 )
 GROUP_VALUE = Table(
     "group_value",
     "Per month, indicator and reference group: pooled value, median of unit values, number of units with data.",
-    (Column("indicator", "VARCHAR", False), Column("month", "DATE", False, (_FIRST_OF_MONTH,)), *_GROUP_KEY,
-     Column("numerator", "DOUBLE", True, (), "Σ numerators of the units with data"),
-     Column("denominator", "DOUBLE", True, (), "Σ denominators of the units with data"),
-     Column("group_value", "DOUBLE", True, (), "pooled: Σ numerators / Σ denominators (or Σ numerators)"),
-     Column("group_median", "DOUBLE", True, (), "median of the units' own values"),
-     Column("group_n", "INTEGER", False, (pa.Check.ge(1),), "units with data for the month"),
+    (Column("indicator", "VARCHAR", False), _MONTH, *_GROUP_KEY,
+     Column("numerator", "DOUBLE", True, (), "Σ numerators of the units with data", "per indicator"),
+     Column("denominator", "DOUBLE", True, (), "Σ denominators of the units with data", "per indicator"),
+     Column("group_value", "DOUBLE", True, (), "pooled: Σ numerators / Σ denominators (or Σ numerators)",
+            "per indicator"),
+     Column("group_median", "DOUBLE", True, (), "median of the units' own values", "per indicator"),
+     Column("group_n", "INTEGER", False, (pa.Check.ge(1),), "units with data for the month", "aantal"),
      Column("status", "VARCHAR", False, (pa.Check.isin(["voorlopig", "definitief"]),),
             "voorlopig until four weeks after the month ends, definitief after"),
      Column("computed_at", "TIMESTAMP", False)),
@@ -256,7 +284,7 @@ GROUP_VALUE = Table(
 INDICATOR_LINEAGE = Table(
     "indicator_lineage",
     "Per month and unit: the uploads (content hashes) its indicator values rest on and the code that made them.",
-    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
+    (_MONTH,
      Column("level", "VARCHAR", False, (pa.Check.isin(["gemeente", "participant"]),)),
      Column("unit", "VARCHAR", False),
      Column("upload_sha256", "VARCHAR", False, (), "uploads of the month, ';'-joined"),
@@ -269,13 +297,12 @@ AANLEVERSTATUS = Table(
     "aanleverstatus",
     "Per statistiekmaand and participant: whether the BUS upload is in (op tijd / te laat), missing or still "
     "expected, and whether it is far out of line with the participant's own history (docs: freshness.py).",
-    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)),
-     Column("participant_id", "VARCHAR", False),
+    (_MONTH, _PARTICIPANT,
      Column("deadline", "DATE", False, (), "last day of the month + 28 days"),
      Column("status", "VARCHAR", False, (pa.Check.isin(["op_tijd", "te_laat", "ontbreekt", "verwacht"]),)),
      Column("eerste_ontvangst", "DATE", True, (), "date the first accepted upload for the month arrived"),
-     Column("uitkeringen", "INTEGER", True, (pa.Check.ge(0),), "uitkeringen in the upload in force"),
-     Column("mediaan_uitkeringen", "DOUBLE", True, (), "median of up to six earlier months"),
+     Column("uitkeringen", "INTEGER", True, (pa.Check.ge(0),), "uitkeringen in the upload in force", "uitkeringen"),
+     Column("mediaan_uitkeringen", "DOUBLE", True, (), "median of up to six earlier months", "uitkeringen"),
      Column("volume_signaal", "VARCHAR", True, (), "sprong or instorting against the median"),
      Column("volledigheid_signaal", "VARCHAR", True, (), "kenmerken whose filled share collapsed"),
      Column("as_of", "DATE", False, (), "the day this status was computed")),
@@ -285,8 +312,8 @@ CBS_BIJSTAND_MAAND = Table(
     "cbs_bijstand_maand",
     "CBS's own count of lopende algemene bijstand uitkeringen per gemeente and month (82015NED), "
     "the reference for the plausibility check on uploads.",
-    (Column("month", "DATE", False, (_FIRST_OF_MONTH,)), _GEMEENTE,
-     Column("uitkeringen", "INTEGER", False, (pa.Check.ge(0),)),
+    (_MONTH, _GEMEENTE,
+     Column("uitkeringen", "INTEGER", False, (pa.Check.ge(0),), "", "uitkeringen"),
      Column("bron", "VARCHAR", False)),
     ("month", "gemeentecode"),
 )
@@ -303,7 +330,7 @@ GEMEENTE_OVERGANG = Table(
     (Column("datum", "DATE", False),
      Column("oude_code", "VARCHAR", False, (_GEMEENTECODE,)), Column("oude_naam", "VARCHAR", False),
      Column("nieuwe_code", "VARCHAR", False, (_GEMEENTECODE,)), Column("nieuwe_naam", "VARCHAR", False),
-     Column("soort", "VARCHAR", False), Column("gewicht", "DOUBLE", False, (pa.Check.in_range(0, 1),)),
+     Column("soort", "VARCHAR", False), Column("gewicht", "DOUBLE", False, (pa.Check.in_range(0, 1),), "", "fractie"),
      Column("toedeling", "VARCHAR", False, (pa.Check.isin(["geheel", "gewicht", "rechtsopvolger"]),))),
     ("datum", "oude_code", "nieuwe_code"),
 )
@@ -316,7 +343,7 @@ CBS_KERNCIJFER = Table(
     (_JAAR, Column("regio_code", "VARCHAR", False, (), "CBS region code without padding: GM0363, CR23, NL01, ..."),
      Column("leeftijd", "VARCHAR", False, (pa.Check.isin(["20150", "90100"]),),
             "20150 = 15 jaar of ouder, 90100 = 15 jaar tot AOW-leeftijd"),
-     Column("kenmerk", "VARCHAR", False), Column("waarde", "DOUBLE", True, (), "empty = '.' at CBS"),
+     Column("kenmerk", "VARCHAR", False), Column("waarde", "DOUBLE", True, (), "empty = '.' at CBS", "per kenmerk"),
      Column("table_id", "VARCHAR", False), Column("modified", "VARCHAR", False, (), "the table's Modified at CBS")),
     ("jaar", "regio_code", "leeftijd", "kenmerk"),
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from divobench_pipeline.core.ddl import prepare_tables
 from divobench_pipeline.core.schemas import Table, all_tables
 
 
@@ -28,7 +29,8 @@ def read_warehouse(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection | Non
 
 def open_warehouse(path: str, *, read_only: bool = False, lock_wait_seconds: float = 120.0
                    ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, creating its tables when writable, waiting while another process holds the lock."""
+    """Open the warehouse, waiting while another process holds the lock; a writable one is brought to the schema
+    registry first (tables created, old column names renamed, comments set: ``core/ddl.py``)."""
     deadline = time.monotonic() + lock_wait_seconds
     while True:
         try:
@@ -39,8 +41,12 @@ def open_warehouse(path: str, *, read_only: bool = False, lock_wait_seconds: flo
                 raise
             time.sleep(0.5)
     if not read_only:
-        for table in all_tables():
-            con.execute(table.ddl())
+        try:
+            with transaction(con):
+                prepare_tables(con, all_tables())
+        except BaseException:
+            con.close()
+            raise
     return con
 
 

@@ -8,10 +8,11 @@ Workbooks arrive through the BUS inbox and intake (``bus_uploads``), which hands
 import datetime as dt
 
 import dagster as dg
+import pandas as pd
 import pandera.errors
 
 from divobench_pipeline.core.schemas import INDICATOR_VALUE
-from divobench_pipeline.core.warehouse import insert_rows, read_warehouse, replace_rows
+from divobench_pipeline.core.warehouse import insert_rows, read_warehouse, replace_rows, transaction
 from divobench_pipeline.defs.bus_uploads.assets import bus_uploads
 from divobench_pipeline.defs.cbs.assets import cbs_deps
 from divobench_pipeline.defs.comparisons.groups import refresh_group_values
@@ -110,15 +111,15 @@ def vragenlijst_indicatoren(context: dg.AssetExecutionContext, divobench_home: D
             values = compute_period(con, registry, period)
             INDICATOR_VALUE.pandera_schema().validate(values)
             fingerprint = period_fingerprint(con, registry, period)
-            con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM indicator_value WHERE month = ? AND indicator IN (SELECT unnest(?::VARCHAR[]))",
-                        [period.last_month, [i.code for i in indicators_of(period.kind)]])
-            con.execute(f"DELETE FROM {QUESTIONNAIRE_INDICATOR_STATE.name} WHERE period = ?", [str(period)])
-            insert_rows(con, INDICATOR_VALUE, values)
-            if period in answered:  # a period without answers keeps no state, so it is never stale
-                con.execute(f"INSERT INTO {QUESTIONNAIRE_INDICATOR_STATE.name} VALUES (?, ?, ?)",
-                            [str(period), fingerprint, now])
-            con.execute("COMMIT")
+            state = pd.DataFrame([(str(period), fingerprint, now)] if period in answered else [],  # no answers:
+                                 columns=QUESTIONNAIRE_INDICATOR_STATE.column_names)  # no state, never stale
+            with transaction(con):
+                con.execute(f"DELETE FROM {INDICATOR_VALUE.name} WHERE month = ? "
+                            "AND indicator IN (SELECT unnest(?::VARCHAR[]))",
+                            [period.last_month, [i.code for i in indicators_of(period.kind)]])
+                con.execute(f"DELETE FROM {QUESTIONNAIRE_INDICATOR_STATE.name} WHERE period = ?", [str(period)])
+                insert_rows(con, INDICATOR_VALUE, values)
+                insert_rows(con, QUESTIONNAIRE_INDICATOR_STATE, state)
             written += len(values)
         months = sorted({p.last_month for p in periods})
         refresh_group_values(con, registry, months, dt.date.today(), [i.code for i in INDICATORS])

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from divobench_pipeline.core.home import DivobenchHome
-from divobench_pipeline.core.warehouse import insert_rows
+from divobench_pipeline.core.warehouse import insert_rows, transaction
 from divobench_pipeline.defs.questionnaires.receipts import in_force
 from divobench_pipeline.defs.questionnaires.tables import QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_IN_FORCE
 
@@ -48,16 +48,12 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str
     wanted = pd.DataFrame(keys, columns=["period", "participant_id"])
     con.register("wanted_periods", wanted)
     try:
-        con.execute("BEGIN TRANSACTION")
-        for table in (QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_IN_FORCE):
-            con.execute(f"DELETE FROM {table.name} t USING wanted_periods w "
-                        "WHERE t.period = w.period AND t.participant_id = w.participant_id")
-        insert_rows(con, QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_ANSWER.pandera_schema().validate(answers))
-        insert_rows(con, QUESTIONNAIRE_IN_FORCE, QUESTIONNAIRE_IN_FORCE.pandera_schema().validate(workbooks))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            for table in (QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_IN_FORCE):
+                con.execute(f"DELETE FROM {table.name} t USING wanted_periods w "
+                            "WHERE t.period = w.period AND t.participant_id = w.participant_id")
+            insert_rows(con, QUESTIONNAIRE_ANSWER, answers)
+            insert_rows(con, QUESTIONNAIRE_IN_FORCE, workbooks)
     finally:
         con.unregister("wanted_periods")
 

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandera.pandas as pa
 
-from divobench_pipeline.core.schemas import _GEMEENTE, _JAAR, _UPLOAD, Column, Table
+from divobench_pipeline.core.schemas import _GEMEENTE, _JAAR, _PARTICIPANT, _PERIOD, _UPLOAD, Column, Table
 
-_PERIOD = Column("period", "VARCHAR", False, (pa.Check.str_matches(r"^\d{4}(-Q[1-4])?$"),),
-                 "questionnaire period: a quarter 2026-Q3 or a year 2025")
+_QUESTIONNAIRE_PERIOD = replace(_PERIOD, checks=(pa.Check.str_matches(r"^\d{4}(-Q[1-4])?$"),),
+                                description="questionnaire period: a quarter 2026-Q3 or a year 2025")
 _QUESTIONNAIRE = Column("questionnaire", "VARCHAR", False,
                         (pa.Check.isin(["bedrijfsvoering_wi", "armoede_schulden"]),))
 QUESTIONNAIRE_ANSWER = Table(
     "questionnaire_answer",
     "Answers in force per period and participant (verdiepende module, Armoede & Schulden); value NULL = left empty.",
-    (_PERIOD, Column("participant_id", "VARCHAR", False), _QUESTIONNAIRE, Column("code", "VARCHAR", False),
-     Column("value", "DOUBLE", True, (pa.Check.ge(0),)), _UPLOAD),
+    (_QUESTIONNAIRE_PERIOD, _PARTICIPANT, _QUESTIONNAIRE, Column("code", "VARCHAR", False),
+     Column("value", "DOUBLE", True, (pa.Check.ge(0),), "", "per vraag"), _UPLOAD),
     ("period", "participant_id", "code"),
 )
 QUESTIONNAIRE_IN_FORCE = Table(
     "questionnaire_in_force",
     "Which accepted workbook is in force for each period and participant.",
-    (_PERIOD, Column("participant_id", "VARCHAR", False), _QUESTIONNAIRE, _UPLOAD,
+    (_QUESTIONNAIRE_PERIOD, _PARTICIPANT, _QUESTIONNAIRE, _UPLOAD,
      Column("received_at", "TIMESTAMP", False), Column("original_filename", "VARCHAR", False),
-     Column("n_signaleringen", "INTEGER", False, (pa.Check.ge(0),))),
+     Column("n_signaleringen", "INTEGER", False, (pa.Check.ge(0),), "", "aantal")),
     ("period", "participant_id"),
 )
 BUIG_BUDGET = Table(
@@ -31,20 +33,20 @@ BUIG_BUDGET = Table(
     "> voorlopig).",
     (_JAAR, _GEMEENTE, Column("gemeente_naam", "VARCHAR", False),
      Column("soort", "VARCHAR", False, (pa.Check.isin(["voorlopig", "nader_voorlopig", "definitief"]),)),
-     Column("budget", "DOUBLE", False, (pa.Check.ge(0),), "euro"), _UPLOAD),
+     Column("budget", "DOUBLE", False, (pa.Check.ge(0),), "BUIG budget for the year", "euro"), _UPLOAD),
     ("jaar", "gemeentecode"),
 )
 QUESTIONNAIRE_INDICATOR_STATE = Table(
     "questionnaire_indicator_state",
     "Per questionnaire period, the fingerprint of the inputs its indicators were last computed from.",
-    (_PERIOD, Column("fingerprint", "VARCHAR", False), Column("computed_at", "TIMESTAMP", False)),
+    (_QUESTIONNAIRE_PERIOD, Column("fingerprint", "VARCHAR", False), Column("computed_at", "TIMESTAMP", False)),
     ("period",),
 )
 QUESTIONNAIRE_STATUS = Table(
     "questionnaire_status",
     "Per period and participant with the module: whether the questionnaire is in (op tijd / te laat), missing "
     "or still expected.",
-    (_PERIOD, Column("participant_id", "VARCHAR", False), _QUESTIONNAIRE,
+    (_QUESTIONNAIRE_PERIOD, _PARTICIPANT, _QUESTIONNAIRE,
      Column("deadline", "DATE", False, (), "six weeks after the quarter; 1 April of the next year"),
      Column("status", "VARCHAR", False, (pa.Check.isin(["op_tijd", "te_laat", "ontbreekt", "verwacht"]),)),
      Column("eerste_ontvangst", "DATE", True), Column("as_of", "DATE", False)),

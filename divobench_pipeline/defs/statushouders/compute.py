@@ -21,7 +21,7 @@ import pandas as pd
 
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.schemas import GROUP_MEMBER, GROUP_VALUE, INDICATOR_VALUE
-from divobench_pipeline.core.warehouse import insert_rows
+from divobench_pipeline.core.warehouse import insert_rows, transaction
 from divobench_pipeline.defs.comparisons.groups import Units, membership
 from divobench_pipeline.defs.statushouders.registry import BY_CODE, CODES, INDICATORS, KIS_SCORE
 from divobench_pipeline.defs.statushouders.sources import periode_month
@@ -144,16 +144,11 @@ def write_indicators(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
     rows = INDICATOR_VALUE.pandera_schema().validate(indicator_rows(values, registry))
     groups = GROUP_VALUE.pandera_schema().validate(group_rows(values, members, registry, now))
     members = GROUP_MEMBER.pandera_schema().validate(members)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table in (INDICATOR_VALUE, GROUP_VALUE):
             con.execute(f"DELETE FROM {table.name} WHERE indicator IN (SELECT unnest(?::VARCHAR[]))", [list(CODES)])
         con.execute(f"DELETE FROM {GROUP_MEMBER.name} WHERE month IN (SELECT unnest(?::DATE[]))", [months])
         insert_rows(con, INDICATOR_VALUE, rows)
         insert_rows(con, GROUP_VALUE, groups)
         insert_rows(con, GROUP_MEMBER, members)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return {"values": rows, "groups": groups, "months": months}

@@ -71,4 +71,5 @@ def sum_deviations(coa: pd.DataFrame) -> pd.DataFrame:
     """Half years whose Σ taakstelling over gemeenten is below the landelijk aantal (rounding up can only add)."""
     per = coa.groupby("period").agg(som_taakstelling=("taakstelling", "sum"),
                                      landelijk_aantal=("landelijk_aantal", "max")).reset_index()
+    per = per.rename(columns={"period": "periode"})  # the load report's Dutch label
     return per[per["som_taakstelling"] < per["landelijk_aantal"]].reset_index(drop=True)

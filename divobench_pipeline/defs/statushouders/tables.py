@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandera.pandas as pa
 
-from divobench_pipeline.core.schemas import _GEMEENTE, _SHA256, Column, Table
+from divobench_pipeline.core.schemas import _GEMEENTE, _PERIOD, _SHA256, Column, Table
 
 _SH_UPLOAD = Column("upload_sha256", "VARCHAR", False, (_SHA256,), "the archived source file these rows come from")
 SH_CBS_COHORT = Table(
@@ -15,8 +17,8 @@ SH_CBS_COHORT = Table(
      Column("gemeente_naam", "VARCHAR", False),
      Column("indicator", "VARCHAR", False, (), "CBS's indicator code in the file (cohort, promillage, ...)"),
      Column("peildatum", "DATE", False),
-     Column("teller", "DOUBLE", True, (pa.Check.ge(0),), "persons; NULL = suppressed"),
-     Column("noemer", "DOUBLE", True, (pa.Check.ge(0),), "persons (inwoners for promillage); NULL = suppressed"),
+     Column("teller", "DOUBLE", True, (pa.Check.ge(0),), "NULL = suppressed", "personen"),
+     Column("noemer", "DOUBLE", True, (pa.Check.ge(0),), "inwoners for promillage; NULL = suppressed", "personen"),
      _SH_UPLOAD),
     ("levering", "gemeentecode", "indicator", "peildatum"),
 )
@@ -24,15 +26,16 @@ COA_TAAKSTELLING = Table(
     "coa_taakstelling",
     "COA/BZK taakstelling huisvesting vergunninghouders per half year and gemeente (the newest file of each "
     "half year), with the derived gecorrigeerde taakstelling and achterstand at the end.",
-    (Column("period", "VARCHAR", False, (pa.Check.str_matches(r"^\d{4}-(I|II)$"),)), _GEMEENTE,
+    (replace(_PERIOD, checks=(pa.Check.str_matches(r"^\d{4}-(I|II)$"),), description="half year: 2025-I, 2025-II"),
+     _GEMEENTE,
      Column("gemeente_naam", "VARCHAR", False),
-     Column("landelijk_aantal", "INTEGER", False, (pa.Check.ge(0),)),
-     Column("taakstelling", "INTEGER", False, (pa.Check.ge(0),)),
-     Column("achterstand_begin", "INTEGER", False, (), "negative = voorsprong"),
-     Column("realisatie", "INTEGER", False, (pa.Check.ge(0),)),
+     Column("landelijk_aantal", "INTEGER", False, (pa.Check.ge(0),), "", "personen"),
+     Column("taakstelling", "INTEGER", False, (pa.Check.ge(0),), "", "personen"),
+     Column("achterstand_begin", "INTEGER", False, (), "negative = voorsprong", "personen"),
+     Column("realisatie", "INTEGER", False, (pa.Check.ge(0),), "", "personen"),
      Column("opmerking", "VARCHAR", True, (), "'herindeling': the province fixed the number (no formula check)"),
-     Column("gecorrigeerde_taakstelling", "INTEGER", False, (), "taakstelling + achterstand_begin"),
-     Column("achterstand_eind", "INTEGER", False, (), "gecorrigeerde_taakstelling − realisatie"),
+     Column("gecorrigeerde_taakstelling", "INTEGER", False, (), "taakstelling + achterstand_begin", "personen"),
+     Column("achterstand_eind", "INTEGER", False, (), "gecorrigeerde_taakstelling − realisatie", "personen"),
      _SH_UPLOAD),
     ("period", "gemeentecode"),
 )
