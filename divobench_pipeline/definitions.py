@@ -13,6 +13,7 @@ import dagster as dg
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.defs import DOMAINS
 from divobench_pipeline.defs.cbs.resources import CbsResource
+from divobench_pipeline.orchestration.metadata import with_column_schemas
 from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource
 from divobench_pipeline.orchestration.sensor import build_pipeline_sensor
 
@@ -33,7 +34,7 @@ def load_defs(home: DivobenchHome | None = None) -> dg.Definitions:
         "warehouse": WarehouseResource(database=str(home.warehouse)),
         "cbs": CbsResource.for_home(home),
     })
-    return dg.Definitions.merge(*domains, shared)
+    return with_column_schemas(dg.Definitions.merge(*domains, shared))
 
 
 defs = load_defs()

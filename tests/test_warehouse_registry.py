@@ -1,17 +1,21 @@
 """The warehouse follows the schema registry: one spelling per concept, old column names migrated in a real DuckDB
-file of the previous version, units on the columns that have one, documented as DuckDB column comments."""
+file of the previous version, units on the columns that have one, shown as DuckDB column comments and in the
+Dagster column schema of the assets."""
 
 from __future__ import annotations
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
-from divobench_pipeline.core.ddl import RENAMED_COLUMNS, prepare_tables
+from divobench_pipeline.core.ddl import RENAMED_COLUMNS, needs_renames, prepare_tables
 from divobench_pipeline.core.schemas import GEMEENTE_KENMERK, UNITS, Column, all_tables
-from divobench_pipeline.core.warehouse import open_warehouse, replace_rows
+from divobench_pipeline.core.warehouse import open_warehouse, read_warehouse, replace_rows
+from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.defs.statushouders import taakstelling
 from divobench_pipeline.defs.statushouders.tables import COA_TAAKSTELLING
+from divobench_pipeline.orchestration.metadata import ASSET_TABLE
 
 # The DDL of two tables as the previous version created them (gemeente_code, periode).
 OLD_DDL = [
@@ -113,3 +117,24 @@ def test_descriptions_and_units_are_column_comments_in_duckdb(tmp_path):
             "changed",)
     finally:
         con.close()
+
+
+def test_the_dagster_ui_shows_each_table_column_with_its_unit(home):
+    graph = load_defs(home).resolve_asset_graph()
+    tables = {t.name: t for t in all_tables()}
+    for asset, table in ASSET_TABLE.items():
+        schema = graph.get(dg.AssetKey(asset)).metadata["dagster/column_schema"]
+        assert [c.name for c in schema.columns] == tables[table].column_names, asset
+    budget = graph.get(dg.AssetKey("buig_budgetten")).metadata["dagster/column_schema"].columns
+    assert [(c.description, c.type, c.constraints.nullable) for c in budget if c.name == "budget"] == [
+        ("BUIG budget for the year; eenheid: euro", "DOUBLE", False)]
+
+
+def test_a_reader_of_a_previous_version_warehouse_sees_the_one_spelling(tmp_path):
+    """Planners and sensors open the warehouse read-only; the first of them to meet old columns renames them."""
+    path = tmp_path / "warehouse.duckdb"
+    old_warehouse(path)
+    with read_warehouse(path) as con:
+        assert con.execute("SELECT period, gemeentecode FROM coa_taakstelling ORDER BY 1").fetchall() == [
+            ("2025-I", "GM0363"), ("2025-II", "GM0363")]
+        assert not needs_renames(con, all_tables())

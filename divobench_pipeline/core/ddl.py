@@ -30,6 +30,11 @@ def prepare_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> N
         con.execute(statement)
 
 
+def needs_renames(con: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> bool:
+    """Whether the file still has a column under an old name (read-only connections check this)."""
+    return bool(rename_statements(_catalogue(con), tables))
+
+
 def rename_statements(found: dict[str, dict[str | None, str]], tables: Iterable[Table]) -> list[str]:
     """``ALTER TABLE … RENAME COLUMN`` for every old column name in an existing table whose registry entry has the
     new name instead (and the file does not have it yet)."""

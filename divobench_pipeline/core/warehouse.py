@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from divobench_pipeline.core.ddl import prepare_tables
+from divobench_pipeline.core.ddl import needs_renames, prepare_tables
 from divobench_pipeline.core.schemas import Table, all_tables
 
 
@@ -30,24 +30,33 @@ def read_warehouse(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection | Non
 def open_warehouse(path: str, *, read_only: bool = False, lock_wait_seconds: float = 120.0
                    ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting while another process holds the lock; a writable one is brought to the schema
-    registry first (tables created, old column names renamed, comments set: ``core/ddl.py``)."""
+    registry first (tables created, old column names renamed, comments set: ``core/ddl.py``). A read-only one
+    that finds old column names (a warehouse of an earlier version) has them renamed through a writable one first,
+    so readers such as the planners never see the old spelling."""
+    con = _connect(path, read_only, lock_wait_seconds)
+    try:
+        if not read_only:
+            with transaction(con):
+                prepare_tables(con, all_tables())
+        elif needs_renames(con, all_tables()):
+            con.close()
+            open_warehouse(path, lock_wait_seconds=lock_wait_seconds).close()
+            con = _connect(path, read_only, lock_wait_seconds)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _connect(path: str, read_only: bool, lock_wait_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_wait_seconds
     while True:
         try:
-            con = duckdb.connect(path, read_only=read_only)
-            break
+            return duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
-    if not read_only:
-        try:
-            with transaction(con):
-                prepare_tables(con, all_tables())
-        except BaseException:
-            con.close()
-            raise
-    return con
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
