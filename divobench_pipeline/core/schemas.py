@@ -90,6 +90,10 @@ _PARTICIPANT = Column("participant_id", "VARCHAR", False, (), "the participant (
 _GEMEENTE = Column("gemeentecode", "VARCHAR", False, (_GEMEENTECODE,), "CBS gemeentecode, GMxxxx")
 _PERIOD = Column("period", "VARCHAR", False, (),
                  "reporting period: a quarter 2026-Q3, a half year 2025-II or a year 2025 (each table checks its own)")
+_GEMEENTE_NAAM = Column("gemeente_naam", "VARCHAR", False, (), "the gemeente's name (as the source gives it)")
+_REGISTRATIENUMMER = Column("registratienummer", "VARCHAR", False, (), "kenmerk 7: registratienummer uitkering")
+_FINGERPRINT = Column("fingerprint", "VARCHAR", False, (), "digest of the inputs and definitions last computed from")
+_COMPUTED_AT = Column("computed_at", "TIMESTAMP", False, (), "when it was computed (UTC)")
 """Columns shared by many tables, one spelling per concept (``dataclasses.replace`` for a table's own checks)."""
 
 _PARTITION = (replace(_MONTH, description="statistiekmaand (first day)"),
@@ -130,20 +134,20 @@ BUS_UITKERING = Table(
 BUS_PERSOON = Table(
     "bus_persoon",
     "Staged BUS personen on an uitkering, BSN replaced by its pseudonym.",
-    (*_PARTITION, Column("registratienummer", "VARCHAR", False), _PERSOON_NR, *_kenmerk_columns("persoon"), _UPLOAD),
+    (*_PARTITION, _REGISTRATIENUMMER, _PERSOON_NR, *_kenmerk_columns("persoon"), _UPLOAD),
     ("month", "gemeentecode", "registratienummer", "persoon_nr"),
 )
 BUS_VERMINDERING = Table(
     "bus_vermindering",
     "Staged verminderingen na afstemming (maatregelen) per persoon.",
-    (*_PARTITION, Column("registratienummer", "VARCHAR", False), _PERSOON_NR, _VOLGNR,
+    (*_PARTITION, _REGISTRATIENUMMER, _PERSOON_NR, _VOLGNR,
      *_kenmerk_columns("vermindering"), _UPLOAD),
     ("month", "gemeentecode", "registratienummer", "persoon_nr", "volgnr"),
 )
 BUS_INKOMSTEN = Table(
     "bus_inkomsten",
     "Staged inkomsten per persoon (parttime werk, alimentatie, ...).",
-    (*_PARTITION, Column("registratienummer", "VARCHAR", False), _PERSOON_NR, _VOLGNR,
+    (*_PARTITION, _REGISTRATIENUMMER, _PERSOON_NR, _VOLGNR,
      *_kenmerk_columns("inkomsten"), _UPLOAD),
     ("month", "gemeentecode", "registratienummer", "persoon_nr", "volgnr"),
 )
@@ -151,7 +155,7 @@ BUS_SIGNALERING = Table(
     "bus_signalering",
     "Signaleringen of the upload in force: values stored as onbekend, with where to find them.",
     (*_PARTITION,
-     Column("registratienummer", "VARCHAR"),
+     replace(_REGISTRATIENUMMER, nullable=True),
      Column("persoon_nr", "INTEGER"),
      Column("kenmerk_nr", "INTEGER", False, (pa.Check.in_range(1, 34),)),
      Column("element", "VARCHAR", False),
@@ -190,8 +194,7 @@ INDICATOR_MONTH_STATE = Table(
     "indicator_month_state",
     "Per month, the fingerprint of the inputs and definitions its indicators were last computed from.",
     (_MONTH,
-     Column("fingerprint", "VARCHAR", False),
-     Column("computed_at", "TIMESTAMP", False)),
+     _FINGERPRINT, _COMPUTED_AT),
     ("month",),
 )
 
@@ -202,7 +205,7 @@ GEMEENTE_INDELING = Table(
     "gemeente_indeling",
     "Per year, each gemeente of CBS Gebieden in Nederland of that year with its regional classification.",
     (_JAAR, _GEMEENTE,
-     Column("gemeente_naam", "VARCHAR", False),
+     _GEMEENTE_NAAM,
      Column("provincie_code", "VARCHAR", True, (pa.Check.str_matches(r"^PV\d{2}$"),)),
      Column("provincie_naam", "VARCHAR"),
      Column("corop_code", "VARCHAR", True, (pa.Check.str_matches(r"^CR\d{2}$"),)),
@@ -278,7 +281,7 @@ GROUP_VALUE = Table(
      Column("group_n", "INTEGER", False, (pa.Check.ge(1),), "units with data for the month", "aantal"),
      Column("status", "VARCHAR", False, (pa.Check.isin(["voorlopig", "definitief"]),),
             "voorlopig until four weeks after the month ends, definitief after"),
-     Column("computed_at", "TIMESTAMP", False)),
+     _COMPUTED_AT),
     ("indicator", "month", "group_type", "group_code"),
 )
 INDICATOR_LINEAGE = Table(
@@ -320,7 +323,7 @@ CBS_BIJSTAND_MAAND = Table(
 GEMEENTE_VERSIE = Table(
     "gemeente_versie",
     "Versions of each gemeente: code, name and the period they were valid (geldig_van empty: before 2015).",
-    (_GEMEENTE, Column("gemeente_naam", "VARCHAR", False), Column("geldig_van", "DATE"), Column("geldig_tot", "DATE")),
+    (_GEMEENTE, _GEMEENTE_NAAM, Column("geldig_van", "DATE"), Column("geldig_tot", "DATE")),
     ("gemeentecode", "geldig_van"),
 )
 GEMEENTE_OVERGANG = Table(

@@ -6,7 +6,18 @@ from dataclasses import replace
 
 import pandera.pandas as pa
 
-from divobench_pipeline.core.schemas import _GEMEENTE, _JAAR, _PARTICIPANT, _PERIOD, _UPLOAD, Column, Table
+from divobench_pipeline.core.schemas import (
+    _COMPUTED_AT,
+    _FINGERPRINT,
+    _GEMEENTE,
+    _GEMEENTE_NAAM,
+    _JAAR,
+    _PARTICIPANT,
+    _PERIOD,
+    _UPLOAD,
+    Column,
+    Table,
+)
 
 _QUESTIONNAIRE_PERIOD = replace(_PERIOD, checks=(pa.Check.str_matches(r"^\d{4}(-Q[1-4])?$"),),
                                 description="questionnaire period: a quarter 2026-Q3 or a year 2025")
@@ -31,7 +42,7 @@ BUIG_BUDGET = Table(
     "buig_budget",
     "BUIG budget per year and gemeente (ministry of SZW), the latest soort received (definitief > nader_voorlopig "
     "> voorlopig).",
-    (_JAAR, _GEMEENTE, Column("gemeente_naam", "VARCHAR", False),
+    (_JAAR, _GEMEENTE, _GEMEENTE_NAAM,
      Column("soort", "VARCHAR", False, (pa.Check.isin(["voorlopig", "nader_voorlopig", "definitief"]),)),
      Column("budget", "DOUBLE", False, (pa.Check.ge(0),), "BUIG budget for the year", "euro"), _UPLOAD),
     ("jaar", "gemeentecode"),
@@ -39,7 +50,7 @@ BUIG_BUDGET = Table(
 QUESTIONNAIRE_INDICATOR_STATE = Table(
     "questionnaire_indicator_state",
     "Per questionnaire period, the fingerprint of the inputs its indicators were last computed from.",
-    (_QUESTIONNAIRE_PERIOD, Column("fingerprint", "VARCHAR", False), Column("computed_at", "TIMESTAMP", False)),
+    (_QUESTIONNAIRE_PERIOD, _FINGERPRINT, _COMPUTED_AT),
     ("period",),
 )
 QUESTIONNAIRE_STATUS = Table(

@@ -6,7 +6,17 @@ from dataclasses import replace
 
 import pandera.pandas as pa
 
-from divobench_pipeline.core.schemas import _GEMEENTE, _PERIOD, _SHA256, Column, Table
+from divobench_pipeline.core.schemas import (
+    _COMPUTED_AT,
+    _FINGERPRINT,
+    _GEMEENTE,
+    _GEMEENTE_NAAM,
+    _JAAR,
+    _PERIOD,
+    _SHA256,
+    Column,
+    Table,
+)
 
 _SH_UPLOAD = Column("upload_sha256", "VARCHAR", False, (_SHA256,), "the archived source file these rows come from")
 SH_CBS_COHORT = Table(
@@ -14,7 +24,7 @@ SH_CBS_COHORT = Table(
     "CBS Gemeentelijke benchmark statushouders: every delivery (levering) kept as a vintage, one row per "
     "gemeente, indicator and peildatum; Teller/Noemer NULL where CBS suppressed the cell (unknown, never 0).",
     (Column("levering", "VARCHAR", False, (pa.Check.str_matches(r"^\d{4}-H[12]$"),)), _GEMEENTE,
-     Column("gemeente_naam", "VARCHAR", False),
+     _GEMEENTE_NAAM,
      Column("indicator", "VARCHAR", False, (), "CBS's indicator code in the file (cohort, promillage, ...)"),
      Column("peildatum", "DATE", False),
      Column("teller", "DOUBLE", True, (pa.Check.ge(0),), "NULL = suppressed", "personen"),
@@ -28,7 +38,7 @@ COA_TAAKSTELLING = Table(
     "half year), with the derived gecorrigeerde taakstelling and achterstand at the end.",
     (replace(_PERIOD, checks=(pa.Check.str_matches(r"^\d{4}-(I|II)$"),), description="half year: 2025-I, 2025-II"),
      _GEMEENTE,
-     Column("gemeente_naam", "VARCHAR", False),
+     _GEMEENTE_NAAM,
      Column("landelijk_aantal", "INTEGER", False, (pa.Check.ge(0),), "", "personen"),
      Column("taakstelling", "INTEGER", False, (pa.Check.ge(0),), "", "personen"),
      Column("achterstand_begin", "INTEGER", False, (), "negative = voorsprong", "personen"),
@@ -42,7 +52,7 @@ COA_TAAKSTELLING = Table(
 KIS_ANTWOORD = Table(
     "kis_antwoord",
     "KIS survey answers, only of gemeenten whose participant gave kis_consent (others are never stored).",
-    (Column("jaar", "INTEGER", False, (pa.Check.in_range(2010, 2100),)), _GEMEENTE,
+    (replace(_JAAR, description="survey year"), _GEMEENTE,
      Column("vraag", "VARCHAR", False),
      Column("antwoord", "VARCHAR", False, (pa.Check.isin(["ja", "nee", "gedeeltelijk", "onbekend"]),)),
      _SH_UPLOAD),
@@ -52,6 +62,6 @@ SH_STATE = Table(
     "statushouders_state",
     "The fingerprint (source files in force, participants, consent, CBS groups, definitions) the statushouders "
     "tables and indicators were last built from; the planner compares it.",
-    (Column("fingerprint", "VARCHAR", False), Column("computed_at", "TIMESTAMP", False)),
+    (_FINGERPRINT, _COMPUTED_AT),
 )
 TABLES: tuple[Table, ...] = (SH_CBS_COHORT, COA_TAAKSTELLING, KIS_ANTWOORD, SH_STATE)
