@@ -68,3 +68,29 @@ def test_it_keeps_at_most_a_bounded_number_of_shards_open(tmp_path):
     assert len(instance.get_run_records()) == len(run_ids)
     for run_id in run_ids[:2]:  # closed shards reopen on demand
         assert any(e.dagster_event_type == dg.DagsterEventType.RUN_SUCCESS for e in instance.all_logs(run_id))
+
+
+@dg.asset(partitions_def=MONTHS, backfill_policy=dg.BackfillPolicy.single_run())
+def failing(context):
+    raise dg.Failure("the upload of this month is broken")
+
+
+def test_a_batch_of_partition_events_keeps_each_partition_and_its_status(tmp_path):
+    """Planned and materialization events of a single-run backfill arrive as one batch: every partition still has
+    its own materialization with its partition tag, and a failed run marks each planned partition failed."""
+    home = DivobenchHome(tmp_path / "home").prepare()
+    instance = dagster_instance(home)
+    run_id = _materialize_all(instance)
+    records = instance.fetch_materializations(counted.key, limit=10).records
+    assert sorted(r.partition_key for r in records) == ["2026-01", "2026-02", "2026-03"]
+    assert {r.run_id for r in records} == {run_id}
+    planned = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED).records
+    assert sorted(r.partition_key for r in planned) == ["2026-01", "2026-02", "2026-03"]
+
+    job = dg.Definitions(assets=[failing]).get_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=instance, raise_on_error=False, tags={
+        "dagster/asset_partition_range_start": "2026-01", "dagster/asset_partition_range_end": "2026-02"})
+    assert not result.success
+    status = instance.get_status_by_partition(failing.key, ["2026-01", "2026-02", "2026-03"], MONTHS)
+    assert {k: v and v.value for k, v in status.items()} == {"2026-01": "FAILED", "2026-02": "FAILED",
+                                                             "2026-03": None}
