@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import groupby
 
 from dagster._config import StringSource
 from dagster._core.events import DagsterEventType
@@ -78,11 +79,18 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                     yield conn
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
-        """Asset events of one run: one insert into the run's file, one into the index with each asset's record
-        updated from its last event; any other batch event by event."""
-        if len({e.run_id for e in events}) != 1 or any(e.dagster_event_type not in _BATCHED for e in events):
-            super().store_event_batch(events)
-            return
+        """Asset events of one run: each unbroken series of planned, materialization or observation events as one
+        insert into the run's file and one into the index, each asset's record updated from its last event; any
+        other event on its own, in the order received."""
+        for batched, series in groupby(events, key=lambda e: e.dagster_event_type in _BATCHED):
+            series = list(series)
+            if batched and len({e.run_id for e in series}) == 1:
+                self._store_asset_events(series)
+            else:
+                for event in series:
+                    self.store_event(event)
+
+    def _store_asset_events(self, events: list[EventLogEntry]) -> None:
         statement = self.prepare_insert_event_batch(events)
         with self.run_connection(events[0].run_id) as conn:
             conn.execute(statement)
