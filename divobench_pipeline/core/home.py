@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -45,6 +46,12 @@ telemetry:
 # No newsletter pop-up in the UI of a fresh instance.
 nux:
   enabled: false
+# Dagster's SQLite event log in the standard place, keeping its connections open (see orchestration/event_log.py).
+event_log_storage:
+  module: divobench_pipeline.orchestration.event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {event_logs}
 """
 
 
@@ -120,7 +127,8 @@ class DivobenchHome:
         dagster_home.mkdir(parents=True, exist_ok=True)
         dagster_yaml = dagster_home / "dagster.yaml"
         if not dagster_yaml.exists():
-            dagster_yaml.write_text(DAGSTER_YAML)
+            event_logs = (dagster_home / "history" / "runs").resolve()
+            dagster_yaml.write_text(DAGSTER_YAML.format(event_logs=json.dumps(str(event_logs))))
         for env in (PSEUDONYM_KEY_ENV, ARCHIVE_KEY_ENV):
             ensure_key(self, env)
         return self

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -76,12 +77,22 @@ class Registry:
         return {p.id: p.gemeenten for p in self.participants}
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 342 entries in ms instead of ~0.5 s
+
+
 def load_registry(path: Path) -> Registry:
-    """Read and validate ``participants.yaml``; refuse it whole, naming every bad entry and field."""
+    """Read and validate ``participants.yaml``; refuse it whole, naming every bad entry and field.
+
+    Parsed once per content: planners ask for it many times a run."""
     if not path.exists():
         raise RegistryError(path, ["the participant registry does not exist (run 'divobench demo' or create it)."])
+    return _parse_registry(path, path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def _parse_registry(path: Path, text: str) -> Registry:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

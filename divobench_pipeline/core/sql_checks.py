@@ -60,10 +60,12 @@ def _conditions(table: Table) -> list[tuple[Column | None, str, int | None, str,
     return rules
 
 
-def sql_failure_cases(con: duckdb.DuckDBPyConnection, table: Table, paths: list[str]) -> pd.DataFrame | None:
-    """Failure cases of the rows in ``paths`` (Parquet) against ``table``'s schema, first 50; None when they pass."""
-    source = "read_parquet(?)"
-    found = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}", [paths]).fetchall()]
+def sql_failure_cases(con: duckdb.DuckDBPyConnection, table: Table, rows: list[str] | str) -> pd.DataFrame | None:
+    """Failure cases of ``rows`` against ``table``'s schema, first 50; None when they pass.
+
+    ``rows``: Parquet files, or the name of a table or view in ``con``."""
+    source, source_params = ("read_parquet(?)", [rows]) if isinstance(rows, list) else (f'"{rows}"', [])
+    found = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}", source_params).fetchall()]
     missing = [n for n in table.column_names if n not in found]
     extra = [n for n in found if n not in table.column_names]
     if missing or extra:
@@ -73,18 +75,18 @@ def sql_failure_cases(con: duckdb.DuckDBPyConnection, table: Table, paths: list[
                              for name in names], columns=_FAILURE_COLUMNS)
     rules = _conditions(table)
     if rules is None:
-        return _pandera_failure_cases(con, table, paths)
+        return _pandera_failure_cases(con, table, source, source_params)
     key = ", ".join(f'"{n}"' for n in table.primary_key)
     counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, _, _, cond, _ in rules)
     duplicates = f", count(*) - count(DISTINCT ({key}))" if key else ", 0"
     params = [p for *_, rule_params in rules for p in rule_params]
-    totals = con.execute(f"SELECT {counts}{duplicates} FROM {source}", [*params, paths]).fetchall()[0]
+    totals = con.execute(f"SELECT {counts}{duplicates} FROM {source}", [*params, *source_params]).fetchall()[0]
     if not any(totals):
         return None
-    return _cases(con, table, rules, totals, source, paths)
+    return _cases(con, table, rules, totals, source, source_params)
 
 
-def _cases(con, table: Table, rules, totals, source: str, paths: list[str]) -> pd.DataFrame:
+def _cases(con, table: Table, rules, totals, source: str, source_params: list) -> pd.DataFrame:
     numbered = f"(SELECT *, row_number() OVER () - 1 AS __index FROM {source})"
     frames = []
     for (column, label, number, cond, params), total in zip(rules, totals, strict=False):
@@ -93,19 +95,19 @@ def _cases(con, table: Table, rules, totals, source: str, paths: list[str]) -> p
                 f"""SELECT 'Column' AS schema_context, ? AS "column", ? AS "check", ? AS check_number,
                            CAST("{column.name}" AS VARCHAR) AS failure_case, __index AS "index"
                     FROM {numbered} WHERE {cond} ORDER BY __index LIMIT 50""",
-                [column.name, label, number, paths, *params]).df())
+                [column.name, label, number, *source_params, *params]).df())
     if totals[-1]:
         key = ", ".join(f'"{n}"' for n in table.primary_key)
         frames.append(con.execute(
             f"""SELECT 'DataFrameSchema' AS schema_context, NULL AS "column", 'multiple_fields_uniqueness' AS "check",
                        NULL AS check_number, CAST(({key}) AS VARCHAR) AS failure_case, __index AS "index"
                 FROM {numbered} QUALIFY count(*) OVER (PARTITION BY {key}) > 1 ORDER BY __index LIMIT 50""",
-            [paths]).df())
+            source_params).df())
     return pd.concat(frames, ignore_index=True)[_FAILURE_COLUMNS].head(50)
 
 
-def _pandera_failure_cases(con, table: Table, paths: list[str]) -> pd.DataFrame | None:
-    frame = con.execute("SELECT * FROM read_parquet(?)", [paths]).df()
+def _pandera_failure_cases(con, table: Table, source: str, source_params: list) -> pd.DataFrame | None:
+    frame = con.execute(f"SELECT * FROM {source}", source_params).df()
     try:
         table.pandera_schema().validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as errors:

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from divobench_pipeline.core.participants import Registry
-from divobench_pipeline.core.schemas import BUS_UPLOAD_IN_FORCE, STAGED_TABLE_OF_LEVEL, STAGED_TABLES
+from divobench_pipeline.core.schemas import BUS_UPLOAD_IN_FORCE, STAGED_TABLE_OF_LEVEL, STAGED_TABLES, Table
 from divobench_pipeline.core.sql_checks import sql_failure_cases
 from divobench_pipeline.core.warehouse import insert_rows, transaction
 from divobench_pipeline.defs.bus_uploads.intake import REJECTED, Receipt, receive_waiting, uploads_in_force
@@ -90,15 +90,6 @@ def bus_staged(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeR
     home = divobench_home.home
     partitions = [split_month_participant_key(key) for key in context.partition_keys]
     receipts = _receipts_in_force(home, partitions)
-    failures = _schema_failures(home, receipts)
-    for table in STAGED_TABLES:
-        failed = failures.get(table.name)
-        yield dg.AssetCheckResult(
-            check_name=_schema_check_name(table.name), passed=failed is None,
-            metadata={"failure_cases": markdown_table(failed)} if failed is not None else {})
-    if failures:
-        raise dg.Failure(f"Staged data failed its schema ({', '.join(failures)}); the warehouse was not changed.")
-
     keys = [[m, p] for m, p in partitions]
     in_force_rows = pd.DataFrame(
         [(month, participant_id, r.sha256, pd.Timestamp(r.received_at).tz_convert(None), r.original_filename,
@@ -107,14 +98,23 @@ def bus_staged(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeR
         columns=BUS_UPLOAD_IN_FORCE.column_names)
     with warehouse.connect() as con:
         with transaction(con):
+            loaded = _load_staged_files(con, home, receipts)
+            failures = _schema_failures(con, loaded)
+            for table in STAGED_TABLES:
+                failed = failures.get(table.name)
+                yield dg.AssetCheckResult(
+                    check_name=_schema_check_name(table.name), passed=failed is None,
+                    metadata={"failure_cases": markdown_table(failed)} if failed is not None else {})
+            if failures:
+                raise dg.Failure(f"Staged data failed its schema ({', '.join(failures)}); "
+                                 "the warehouse was not changed.")
             _create_wanted(con, keys)
             for table in (*STAGED_TABLES, BUS_UPLOAD_IN_FORCE):
                 con.execute(f"DELETE FROM {table.name} t USING wanted w "
                             "WHERE t.month = w.month AND t.participant_id = w.participant_id")
-            for table in STAGED_TABLES:  # validated above, file by file, against the same schema
-                paths = _staged_files(home, receipts, table.name)
-                if paths:
-                    con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM read_parquet(?)", [paths])
+            for table, scratch in loaded:  # checked above against the same registry entry
+                con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM {scratch}")
+                con.execute(f"DROP TABLE {scratch}")
             insert_rows(con, BUS_UPLOAD_IN_FORCE, in_force_rows)
         signaleringen = con.execute("""
             SELECT kenmerk_nr, element, count(*) AS aantal FROM bus_signalering s JOIN wanted w
@@ -152,15 +152,26 @@ def _receipts_in_force(home, partitions: list[tuple]) -> list[Receipt]:
     return receipts
 
 
-def _schema_failures(home, receipts: list[Receipt]) -> dict[str, pd.DataFrame]:
+def _load_staged_files(con: duckdb.DuckDBPyConnection, home, receipts: list[Receipt]) -> list[tuple[Table, str]]:
+    """Each staged table's Parquet files of these uploads, read once into a temporary table of ``con``:
+    (table, name of its temporary table) for the tables that have rows."""
+    loaded = []
+    for table in STAGED_TABLES:
+        paths = _staged_files(home, receipts, table.name)
+        if paths:
+            scratch = f"staged_{table.name}"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {scratch} AS SELECT * FROM read_parquet(?)", [paths])
+            loaded.append((table, scratch))
+    return loaded
+
+
+def _schema_failures(con: duckdb.DuckDBPyConnection, loaded: list[tuple[Table, str]]) -> dict[str, pd.DataFrame]:
     """Per staged table whose rows fail its schema: the first 50 failure cases (checks run in DuckDB)."""
     failures = {}
-    with duckdb.connect() as scratch:
-        for table in STAGED_TABLES:
-            paths = _staged_files(home, receipts, table.name)
-            failed = sql_failure_cases(scratch, table, paths) if paths else None
-            if failed is not None:
-                failures[table.name] = failed
+    for table, scratch in loaded:
+        failed = sql_failure_cases(con, table, scratch)
+        if failed is not None:
+            failures[table.name] = failed
     return failures
 
 

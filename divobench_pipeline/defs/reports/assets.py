@@ -11,7 +11,6 @@ import pandas as pd
 from divobench_pipeline.defs.aanleverstatus.assets import aanleverstatus
 from divobench_pipeline.defs.comparisons.assets import wi_groepswaarden
 from divobench_pipeline.defs.reports.planning import report_fingerprints
-from divobench_pipeline.defs.reports.writer import write_reports
 from divobench_pipeline.defs.wi_indicators.assets import wi_indicatoren
 from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import month_participant_partitions
@@ -31,6 +30,8 @@ def deelnemer_rapporten(context: dg.AssetExecutionContext, divobench_home: Divob
                         warehouse: WarehouseResource):
     """Per participant and month: reports/deelnemers/<id>/<YYYY-MM>/ with the dashboard (HTML), PDF, Word and
     infographic (PNG, PDF); a samenwerkingsverband with reporting option 2 also per gemeente."""
+    from divobench_pipeline.defs.reports.writer import write_reports  # matplotlib, docx, Chromium: only when run
+
     home, registry = divobench_home.home, divobench_home.registry()
     wanted: dict[dt.date, list[str]] = {}
     for key in context.partition_keys:

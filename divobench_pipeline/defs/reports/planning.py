@@ -29,7 +29,7 @@ from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.warehouse import has_table
 from divobench_pipeline.defs.reports.data import TREND_MONTHS, months_back
-from divobench_pipeline.defs.reports.writer import MANIFEST, report_dir
+from divobench_pipeline.defs.reports.paths import MANIFEST, report_dir
 from divobench_pipeline.orchestration.plan import PlannedRun
 
 REPORT_JOB = "report_job"

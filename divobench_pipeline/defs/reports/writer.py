@@ -28,21 +28,11 @@ from divobench_pipeline.defs.reports.document import build_document
 from divobench_pipeline.defs.reports.html import render_html
 from divobench_pipeline.defs.reports.infographic import render_infographic
 from divobench_pipeline.defs.reports.model import build_report, own_units
+from divobench_pipeline.defs.reports.paths import FILES, MANIFEST, report_dir, reports_root  # noqa: F401
 from divobench_pipeline.defs.reports.word import render_docx
 
-FILES = ("benchmarkrapport.html", "benchmarkrapport.pdf", "benchmarkrapport.docx", "infographic.png",
-         "infographic.pdf")
-MANIFEST = "rapport.json"
 WORKERS_ENV = "DIVOBENCH_REPORT_WORKERS"
 MIN_PER_WORKER = 6  # fewer reports than this per worker do not pay for starting a process and a browser
-
-
-def reports_root(home: DivobenchHome) -> Path:
-    return home.reports / "deelnemers"
-
-
-def report_dir(home: DivobenchHome, participant_id: str, month: dt.date) -> Path:
-    return reports_root(home) / participant_id / f"{month:%Y-%m}"
 
 
 @dataclass
