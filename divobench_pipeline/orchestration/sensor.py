@@ -12,6 +12,7 @@ from divobench_pipeline.orchestration.partitions import participant_partitions
 from divobench_pipeline.orchestration.pipeline import launches, plan_all, register_participants, retry_generation
 from divobench_pipeline.orchestration.resources import DivobenchHomeResource
 from divobench_pipeline.orchestration.runs import MONITORED, fail_dead_runs
+from divobench_pipeline.orchestration.staleness import observe_changed_sources, source_versions_all
 from divobench_pipeline.orchestration.warehouse_reads import read_warehouse_now
 
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -44,9 +45,12 @@ def build_pipeline_sensor(jobs: Sequence) -> dg.SensorDefinition:
         if any(record.dagster_run.job_name in job_names for record in running):
             return dg.SensorResult(skip_reason="waiting for a run of this pipeline to finish",
                                    dynamic_partitions_requests=partitions)
-        planned = read_warehouse_now(home, lambda con: plan_all(home, registry, con), absent_ok=True)
+        planned = read_warehouse_now(home, lambda con: (plan_all(home, registry, con),
+                                                        source_versions_all(home, registry, con)), absent_ok=True)
         if isinstance(planned, dg.SkipReason):
             return dg.SensorResult(skip_reason=planned.skip_message, dynamic_partitions_requests=partitions)
+        planned, sources = planned
+        observe_changed_sources(context.instance, sources)
         generation = retry_generation(context.instance)
         requests = [dg.RunRequest(run_key=launch.run_key, job_name=launch.job,
                                   tags={**launch.tags, **MONITORED, PLAN_TAG: launch.label})

@@ -1,0 +1,166 @@
+"""What is stale shows in Dagster (issue 9, point 5): Dagster's own stale status per partition, as the UI and GraphQL
+``staleStatusByPartition``/``staleCausesByPartition`` show it, says out of date exactly the partitions the planners
+would rerun, names the cause (a new upload, changed CBS inputs, changed indicator definitions), and says fresh
+again after the runs. The real definitions, the data directory's Dagster instance, the real sensor and refresh."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+from bus_builders import levering, uitkering, write_bus
+from dagster._core.asset_graph_view.asset_graph_view import AssetGraphView, TemporalContext
+from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+from dagster._time import get_current_datetime
+from test_pipeline import drop, evaluate, run_requested
+
+from divobench_pipeline.core.participants import load_registry, write_registry
+from divobench_pipeline.core.warehouse import read_warehouse
+from divobench_pipeline.definitions import load_defs
+from divobench_pipeline.defs.bus_uploads.planning import accepted_uploads, staging_due
+from divobench_pipeline.defs.wi_indicators.planning import (
+    computed_fingerprints,
+    definitions_digest,
+    indicator_fingerprints,
+    months_due,
+)
+from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
+from divobench_pipeline.orchestration.instance import dagster_instance
+from divobench_pipeline.orchestration.partitions import partition_range_tags
+from divobench_pipeline.orchestration.refresh import refresh
+
+PARTICIPANTS = [
+    {"id": "GM0363", "name": "Amsterdam", "gemeenten": ["GM0363"]},
+    {"id": "GM0534", "name": "Hillegom", "gemeenten": ["GM0534"]},
+]
+MONTHS = ["2025-09-01", "2026-08-01", "2026-09-01"]
+STAGED = ["2025-09-01|GM0363", "2026-08-01|GM0363", "2026-09-01|GM0363", "2026-09-01|GM0534"]
+INDICATOR_ASSETS = ("wi_indicatoren", "wi_groepswaarden")
+NO_REPORTS = frozenset({"report_job"})  # the participant reports have their own tests
+
+
+def stale(defs: dg.Definitions, instance: dg.DagsterInstance, asset: str, partitions: list[str]) -> dict:
+    """Partition → its root causes as (asset, partition, reason), for each stale partition, by Dagster's own
+    resolver (the one behind the UI); asserts that every other partition is fresh (not missing)."""
+    graph = defs.resolve_asset_graph()
+    view = AssetGraphView(temporal_context=TemporalContext(effective_dt=get_current_datetime(), last_event_id=None),
+                          instance=instance, asset_graph=graph)
+    resolver = CachingStaleStatusResolver(instance, graph, view)
+    key = dg.AssetKey(asset)
+    statuses = {partition: resolver.get_status(key, partition) for partition in partitions}
+    assert set(statuses.values()) <= {StaleStatus.STALE, StaleStatus.FRESH}, statuses
+    return {partition: sorted((c.asset_key.to_user_string(), c.partition_key, c.reason)
+                              for c in resolver.get_stale_root_causes(key, partition))
+            for partition, status in statuses.items() if status == StaleStatus.STALE}
+
+
+def planner_view(home) -> tuple[set[str], set[str]]:
+    """(participant-months staging would rerun, months the indicator job would rerun), as partition keys."""
+    registry = load_registry(home.participants_file)
+    with read_warehouse(home.warehouse) as con:
+        staging = {f"{m.isoformat()}|{pid}" for m, pid in staging_due(home, registry, con)}
+        months = {m.isoformat() for m in months_due(home, registry, con)}
+    return staging, months
+
+
+def upload(home, tmp_path, participant: str, month: str, *uitkeringen: dict) -> None:
+    code = participant[2:]
+    path = write_bus(tmp_path / f"{participant}-{month}-{len(uitkeringen)}.xml",
+                     levering(*uitkeringen, Statistiekjaar=month[:4], Statistiekmaand=month[5:7],
+                              Gemeentecode=code, Berichtgevercode=code))
+    drop(home, participant, path)
+
+
+def sensor_tick_until_staging(defs, instance) -> None:
+    """Sensor ticks, running only the intake they ask for, until they ask for staging: the sensor has then observed
+    what changed, and nothing downstream has run yet."""
+    for _ in range(3):
+        requests = evaluate(defs, instance).run_requests or []
+        if any(r.job_name == "bus_staging_job" for r in requests):
+            return
+        for request in requests:
+            if request.job_name == "bus_intake_job":
+                run_requested(defs, instance, request)
+    pytest.fail("the sensor never asked for staging")
+
+
+@pytest.fixture
+def loaded(home, tmp_path):
+    """Two participants, three months (2025-09 is 2026-09's M−12), all brought up to date by refresh."""
+    write_registry(home.participants_file, PARTICIPANTS)
+    upload(home, tmp_path, "GM0363", "2025-09")
+    upload(home, tmp_path, "GM0363", "2026-08")
+    upload(home, tmp_path, "GM0363", "2026-09")
+    upload(home, tmp_path, "GM0534", "2026-09")
+    with dagster_instance(home) as instance:
+        assert refresh(home, instance, NO_REPORTS).success
+        yield home, load_defs(home), instance
+
+
+@pytest.mark.slow
+def test_a_correction_makes_its_partition_and_the_months_that_read_it_stale(loaded, tmp_path):
+    home, defs, instance = loaded
+    assert stale(defs, instance, "bus_staged", STAGED) == {}
+    for asset in INDICATOR_ASSETS:
+        assert stale(defs, instance, asset, MONTHS) == {}
+    assert planner_view(home) == (set(), set())
+
+    upload(home, tmp_path, "GM0363", "2025-09", uitkering("U0001"), uitkering("U0002"))  # a corrected re-delivery
+    sensor_tick_until_staging(defs, instance)
+    upload_cause = [("bus_accepted_upload", "2025-09-01|GM0363", "has a new data version")]
+    assert stale(defs, instance, "bus_staged", STAGED) == {"2025-09-01|GM0363": upload_cause}
+    # 2026-09 compares with its M−12: the correction makes it out of date too, 2026-08 stays fresh
+    expected = {month: [("wi_month_uploads", month, "has a new data version")]
+                for month in ("2025-09-01", "2026-09-01")}
+    assert stale(defs, instance, "wi_indicatoren", MONTHS) == expected
+    assert planner_view(home) == ({"2025-09-01|GM0363"}, set(expected))
+    assert refresh(home, instance, NO_REPORTS).success
+    assert stale(defs, instance, "bus_staged", STAGED) == {}
+    for asset in INDICATOR_ASSETS:
+        assert stale(defs, instance, asset, MONTHS) == {}
+
+    assert not evaluate(defs, instance).run_requests
+    events = instance.fetch_observations(dg.AssetKey("bus_accepted_upload"), limit=100).records
+    assert len(events) == len(STAGED) + 1, "one observation per upload in force, none for unchanged partitions"
+
+
+@pytest.mark.slow
+def test_changed_cbs_inputs_make_the_months_of_their_year_stale(loaded):
+    home, defs, instance = loaded
+    with duckdb.connect(str(home.warehouse)) as con:  # a CBS revision of 2026's inwoners of one gemeente
+        con.execute("UPDATE gemeente_kenmerk SET waarde = waarde + 1 "
+                    "WHERE jaar = 2026 AND kenmerk = 'inwoners' AND gemeente_code = 'GM0363'")
+    assert evaluate(defs, instance).run_requests
+    expected = {month: [("wi_cbs_inputs", month, "has a new data version")] for month in ("2026-08-01", "2026-09-01")}
+    for asset in INDICATOR_ASSETS:
+        assert stale(defs, instance, asset, MONTHS) == expected
+    assert stale(defs, instance, "bus_staged", STAGED) == {}
+    assert planner_view(home) == (set(), set(expected))
+    assert refresh(home, instance, NO_REPORTS).success
+    for asset in INDICATOR_ASSETS:
+        assert stale(defs, instance, asset, MONTHS) == {}
+
+
+@pytest.mark.slow
+def test_changed_indicator_definitions_make_every_month_stale_by_code_version(loaded):
+    home, defs, instance = loaded
+    changed = INDICATORS[:-1]
+    new_code = definitions_digest(changed)
+    redeployed = defs.map_asset_specs(
+        func=lambda spec: spec.replace_attributes(code_version=new_code)
+        if spec.key.to_user_string() in INDICATOR_ASSETS else spec)
+    for asset in INDICATOR_ASSETS:
+        assert stale(redeployed, instance, asset, MONTHS) == {
+            month: [(asset, month, "has a new code version")] for month in MONTHS}
+    assert stale(redeployed, instance, "bus_staged", STAGED) == {}
+    registry = load_registry(home.participants_file)
+    with read_warehouse(home.warehouse) as con:  # the planner: every month's fingerprint changes too
+        wanted = indicator_fingerprints(accepted_uploads(home, registry), registry, con, changed)
+        held = computed_fingerprints(con)
+    assert {m.isoformat() for m in wanted if wanted[m] != held[m]} == set(MONTHS)
+
+    result = redeployed.resolve_job_def("indicator_job").execute_in_process(
+        instance=instance, tags=partition_range_tags(MONTHS[0], MONTHS[-1]))
+    assert result.success
+    for asset in INDICATOR_ASSETS:
+        assert stale(redeployed, instance, asset, MONTHS) == {}
