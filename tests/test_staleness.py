@@ -71,11 +71,19 @@ def upload(home, tmp_path, participant: str, month: str, *uitkeringen: dict) -> 
     drop(home, participant, path)
 
 
+def tick(defs, instance) -> list[dg.RunRequest]:
+    """A sensor tick; its observations recorded as the daemon records them, before any run is launched."""
+    result = evaluate(defs, instance)
+    for event in result.asset_events:
+        instance.report_runless_asset_event(event)
+    return result.run_requests or []
+
+
 def sensor_tick_until_staging(defs, instance) -> None:
     """Sensor ticks, running only the intake they ask for, until they ask for staging: the sensor has then observed
     what changed, and nothing downstream has run yet."""
     for _ in range(3):
-        requests = evaluate(defs, instance).run_requests or []
+        requests = tick(defs, instance)
         if any(r.job_name == "bus_staging_job" for r in requests):
             return
         for request in requests:
@@ -119,7 +127,7 @@ def test_a_correction_makes_its_partition_and_the_months_that_read_it_stale(load
     for asset in INDICATOR_ASSETS:
         assert stale(defs, instance, asset, MONTHS) == {}
 
-    assert not evaluate(defs, instance).run_requests
+    assert not tick(defs, instance)
     events = instance.fetch_observations(dg.AssetKey("bus_accepted_upload"), limit=100).records
     assert len(events) == len(STAGED) + 1, "one observation per upload in force, none for unchanged partitions"
 
@@ -130,7 +138,7 @@ def test_changed_cbs_inputs_make_the_months_of_their_year_stale(loaded):
     with duckdb.connect(str(home.warehouse)) as con:  # a CBS revision of 2026's inwoners of one gemeente
         con.execute("UPDATE gemeente_kenmerk SET waarde = waarde + 1 "
                     "WHERE jaar = 2026 AND kenmerk = 'inwoners' AND gemeente_code = 'GM0363'")
-    assert evaluate(defs, instance).run_requests
+    assert [r.job_name for r in tick(defs, instance)] == ["indicator_job"]
     expected = {month: [("wi_cbs_inputs", month, "has a new data version")] for month in ("2026-08-01", "2026-09-01")}
     for asset in INDICATOR_ASSETS:
         assert stale(defs, instance, asset, MONTHS) == expected
@@ -164,3 +172,26 @@ def test_changed_indicator_definitions_make_every_month_stale_by_code_version(lo
     assert result.success
     for asset in INDICATOR_ASSETS:
         assert stale(redeployed, instance, asset, MONTHS) == {}
+
+
+@pytest.mark.slow
+def test_a_participants_change_makes_every_month_stale_and_observe_agrees_with_the_sensor(loaded):
+    home, defs, instance = loaded
+    observe = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(
+        "observe_participants", selection=["wi_participants"])])).resolve_job_def("observe_participants")
+    assert observe.execute_in_process(instance=instance).success  # "Observe" in the UI, unchanged file
+    for asset in INDICATOR_ASSETS:
+        assert stale(defs, instance, asset, MONTHS) == {}
+
+    changed = [dict(p, references={"buren": ["GM0534"]}) if p["id"] == "GM0363" else p for p in PARTICIPANTS]
+    write_registry(home.participants_file, changed)
+    assert {r.job_name for r in tick(defs, instance)} == {"indicator_job"}
+    for asset in INDICATOR_ASSETS:
+        assert stale(defs, instance, asset, MONTHS) == {
+            month: [("wi_participants", None, "has a new data version")] for month in MONTHS}
+    assert planner_view(home) == (set(), set(MONTHS))
+    assert observe.execute_in_process(instance=instance).success  # observing again by hand changes nothing
+    assert len(stale(defs, instance, "wi_indicatoren", MONTHS)) == len(MONTHS)
+    assert refresh(home, instance, NO_REPORTS).success
+    for asset in INDICATOR_ASSETS:
+        assert stale(defs, instance, asset, MONTHS) == {}

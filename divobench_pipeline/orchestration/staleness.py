@@ -28,8 +28,7 @@ from divobench_pipeline.orchestration.pipeline import planning_functions
 from divobench_pipeline.orchestration.plan import SourceVersions, content_digest
 
 OBSERVED_PREFIX = "divobench/observed_sources/"
-"""Instance key-value entries: per source, a digest of the versions last observed, so an unchanged tick costs no
-query of the event log."""
+"""Instance key-value entries: per source, a digest of the versions found all observed."""
 
 
 def source_versions_all(home: DivobenchHome, registry: Registry,
@@ -38,30 +37,48 @@ def source_versions_all(home: DivobenchHome, registry: Registry,
     return [source for versioner in planning_functions("source_versions") for source in versioner(home, registry, con)]
 
 
-def observe_changed_sources(instance: dg.DagsterInstance, sources: Sequence[SourceVersions]
-                            ) -> list[dg.AssetObservation]:
-    """Record an observation (data version and the reason in words) for each source partition whose version
-    differs from the one last observed; returns them. At most one event per changed partition, none when
-    nothing changed."""
+def changed_observations(instance: dg.DagsterInstance, sources: Sequence[SourceVersions]
+                         ) -> list[dg.AssetObservation]:
+    """An observation (data version, and the reason in words) for each source partition whose version differs
+    from the one last observed: at most one event per changed partition, none when nothing changed.
+
+    A digest of each source's versions is kept in the instance once a comparison finds every partition observed,
+    so an unchanged tick reads no event log; the comparison after a change (one query per source) also redoes
+    observations that were asked for but never stored.
+    """
     stored = instance.run_storage.get_cursor_values({OBSERVED_PREFIX + s.asset for s in sources})
-    recorded = []
+    observations = []
     for source in sources:
         digest = content_digest(sorted((str(k), v) for k, v in source.versions.items()))
         if stored.get(OBSERVED_PREFIX + source.asset) == digest:
             continue
         observed = _observed_versions(instance, source)
-        for key, version in source.versions.items():
-            partition = _partition_key(key)
-            if observed.get(partition) == version:
-                continue
-            observation = dg.AssetObservation(
-                source.asset, partition=partition,
-                tags={DATA_VERSION_TAG: version, DATA_VERSION_IS_USER_PROVIDED_TAG: "true"},
-                metadata={"reason": source.reason, "previous_version": observed.get(partition) or "none"})
-            instance.report_runless_asset_event(observation)
-            recorded.append(observation)
-        instance.run_storage.set_cursor_values({OBSERVED_PREFIX + source.asset: digest})
-    return recorded
+        changed = [observation for key, version in source.versions.items()
+                   if (observation := _observation(source, _partition_key(key), version, observed))]
+        if not changed:
+            instance.run_storage.set_cursor_values({OBSERVED_PREFIX + source.asset: digest})
+        observations += changed
+    return observations
+
+
+def observe_changed_sources(instance: dg.DagsterInstance, sources: Sequence[SourceVersions]
+                            ) -> list[dg.AssetObservation]:
+    """Record ``changed_observations`` in the instance now (``divobench refresh``; the sensor returns them in its
+    result and the daemon records them before it launches the runs)."""
+    observations = changed_observations(instance, sources)
+    for observation in observations:
+        instance.report_runless_asset_event(observation)
+    return observations
+
+
+def _observation(source: SourceVersions, partition: str | None, version: str,
+                 observed: dict[str | None, str]) -> dg.AssetObservation | None:
+    if observed.get(partition) == version:
+        return None
+    return dg.AssetObservation(
+        source.asset, partition=partition,
+        tags={DATA_VERSION_TAG: version, DATA_VERSION_IS_USER_PROVIDED_TAG: "true"},
+        metadata={"reason": source.reason, "previous_version": observed.get(partition) or "none"})
 
 
 def _observed_versions(instance: dg.DagsterInstance, source: SourceVersions) -> dict[str | None, str]:

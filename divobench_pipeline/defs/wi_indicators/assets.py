@@ -48,11 +48,14 @@ wi_cbs_inputs = dg.AssetSpec(
     description=f"The CBS groups and kenmerken (indeling, inwoners) of each month's year. {_OBSERVED}")
 
 
-@dg.observable_source_asset(name=PARTICIPANTS_SOURCE, group_name="indicators")
-def wi_participants(divobench_home: DivobenchHomeResource) -> dg.DataVersion:
-    """participants.yaml as the indicators read it: each participant's gemeenten, reporting option and named
-    selections. Observed by the pipeline sensor and `divobench refresh` when it changes (or with "Observe")."""
-    return dg.DataVersion(participants_version(divobench_home.registry()))
+@dg.multi_observable_source_asset(specs=[dg.AssetSpec(
+    PARTICIPANTS_SOURCE, group_name="indicators",
+    description="participants.yaml as the indicators read it: each participant's gemeenten, reporting option and "
+                "named selections. Observed by the pipeline sensor and `divobench refresh` when it changes, or by "
+                "hand (Observe in the UI).")])
+def wi_participants(divobench_home: DivobenchHomeResource) -> dg.ObserveResult:
+    """The data version of participants.yaml as the indicators read it."""
+    return dg.ObserveResult(data_version=dg.DataVersion(participants_version(divobench_home.registry())))
 
 
 INDICATOR_SOURCES = [wi_month_uploads, wi_cbs_inputs, wi_participants]
