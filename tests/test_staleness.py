@@ -5,6 +5,10 @@ again after the runs. The real definitions, the data directory's Dagster instanc
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
 import dagster as dg
 import duckdb
 import pytest
@@ -12,6 +16,7 @@ from bus_builders import levering, uitkering, write_bus
 from dagster._core.asset_graph_view.asset_graph_view import AssetGraphView, TemporalContext
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._time import get_current_datetime
+from processes import START_TIMEOUT, Service, clean_env, free_port, wait_for
 from test_pipeline import drop, evaluate, run_requested
 
 from divobench_pipeline.core.participants import load_registry, write_registry
@@ -195,3 +200,42 @@ def test_a_participants_change_makes_every_month_stale_and_observe_agrees_with_t
     assert refresh(home, instance, NO_REPORTS).success
     for asset in INDICATOR_ASSETS:
         assert stale(defs, instance, asset, MONTHS) == {}
+
+
+STALE_QUERY = """query Stale($key: AssetKeyInput!, $partitions: [String!]) { assetNodeOrError(assetKey: $key) {
+  ... on AssetNode { staleStatusByPartition(partitions: $partitions)
+    staleCausesByPartition(partitions: $partitions) { key { path } partitionKey category reason } } } }"""
+
+
+def ui_stale(service: Service, asset: str, partitions: list[str]) -> dict:
+    """What the UI shows: partition → (status, root causes as (asset, partition, category, reason))."""
+    node = service.graphql(STALE_QUERY, {"key": {"path": [asset]}, "partitions": partitions})["assetNodeOrError"]
+    return {partition: (status, [(c["key"]["path"][0], c["partitionKey"], c["category"], c["reason"]) for c in causes])
+            for partition, status, causes in zip(partitions, node["staleStatusByPartition"],
+                                                 node["staleCausesByPartition"], strict=True)}
+
+
+@pytest.mark.slow
+def test_the_webserver_shows_the_stale_partitions_and_their_causes(loaded, tmp_path):
+    """The real Dagster webserver (no daemon, so nothing runs meanwhile) on the data directory's instance."""
+    home, defs, instance = loaded
+    upload(home, tmp_path, "GM0363", "2026-08", uitkering("U0001"), uitkering("U0002"))
+    sensor_tick_until_staging(defs, instance)
+    port = free_port()
+    env = {**clean_env(home.root), "DAGSTER_HOME": str(home.dagster_home), "DIVOBENCH_CBS_MODE": "offline"}
+    with open(tmp_path / "webserver.log", "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "dagster_webserver", "-m", "divobench_pipeline.definitions",
+                                    "-h", "127.0.0.1", "-p", str(port)], env=env, cwd=home.root, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        try:
+            service = Service(port, process)
+            wait_for(service.server_info, START_TIMEOUT, "the webserver")
+            staged = ui_stale(service, "bus_staged", STAGED)
+            indicators = ui_stale(service, "wi_indicatoren", MONTHS)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+    assert staged == {key: ("FRESH", []) for key in STAGED} | {"2026-08-01|GM0363": (
+        "STALE", [("bus_accepted_upload", "2026-08-01|GM0363", "DATA", "has a new data version")])}
+    assert indicators == {"2025-09-01": ("FRESH", []), "2026-09-01": ("FRESH", []), "2026-08-01": (
+        "STALE", [("wi_month_uploads", "2026-08-01", "DATA", "has a new data version")])}
