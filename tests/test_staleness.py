@@ -5,6 +5,7 @@ again after the runs. The real definitions, the data directory's Dagster instanc
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import duckdb
 import pytest
 from bus_builders import levering, uitkering, write_bus
 from dagster._core.asset_graph_view.asset_graph_view import AssetGraphView, TemporalContext
-from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+from dagster._core.definitions.data_version import DATA_VERSION_TAG, CachingStaleStatusResolver, StaleStatus
 from dagster._time import get_current_datetime
 from processes import START_TIMEOUT, Service, clean_env, free_port, wait_for
 from test_pipeline import drop, evaluate, run_requested
@@ -32,7 +33,9 @@ from divobench_pipeline.defs.wi_indicators.planning import (
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 from divobench_pipeline.orchestration.instance import dagster_instance
 from divobench_pipeline.orchestration.partitions import partition_range_tags
+from divobench_pipeline.orchestration.plan import SourceVersions
 from divobench_pipeline.orchestration.refresh import refresh
+from divobench_pipeline.orchestration.staleness import changed_observations, observe_changed_sources
 
 PARTICIPANTS = [
     {"id": "GM0363", "name": "Amsterdam", "gemeenten": ["GM0363"]},
@@ -95,6 +98,31 @@ def sensor_tick_until_staging(defs, instance) -> None:
             if request.job_name == "bus_intake_job":
                 run_requested(defs, instance, request)
     pytest.fail("the sensor never asked for staging")
+
+
+def test_observations_only_for_changed_partitions_and_again_when_lost():
+    """One observation per changed source partition, none for unchanged ones; observations asked for but never
+    recorded (a daemon stopped after the tick) are asked for again at the next comparison."""
+    september, october = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
+    versions = {(september, "GM0363"): "a", (september, "GM0534"): "b", (october, "GM0363"): "c"}
+    with dg.instance_for_test() as instance:
+        first = changed_observations(instance, [SourceVersions("bus_accepted_upload", versions, "new upload")])
+        assert sorted(o.partition for o in first) == ["2026-09-01|GM0363", "2026-09-01|GM0534", "2026-10-01|GM0363"]
+        lost = changed_observations(instance, [SourceVersions("bus_accepted_upload", versions, "new upload")])
+        assert lost == first  # none of them was recorded: asked for again
+        for observation in first:
+            instance.report_runless_asset_event(observation)
+        assert changed_observations(instance, [SourceVersions("bus_accepted_upload", versions, "")]) == []
+        corrected = {**versions, (september, "GM0534"): "b2"}
+        (again,) = observe_changed_sources(instance, [SourceVersions("bus_accepted_upload", corrected, "correctie")])
+        assert (again.partition, again.tags[DATA_VERSION_TAG], again.metadata["previous_version"].value) == (
+            "2026-09-01|GM0534", "b2", "b")
+        assert changed_observations(instance, [SourceVersions("bus_accepted_upload", corrected, "")]) == []
+        assert len(instance.fetch_observations(dg.AssetKey("bus_accepted_upload"), limit=10).records) == 4
+        unpartitioned = [SourceVersions("wi_participants", {None: "p1"}, "participants.yaml")]
+        (registry_observation,) = observe_changed_sources(instance, unpartitioned)
+        assert registry_observation.partition is None
+        assert observe_changed_sources(instance, unpartitioned) == []
 
 
 @pytest.fixture

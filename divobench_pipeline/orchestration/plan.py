@@ -57,9 +57,6 @@ class SourceVersions:
     reason: str
 
 
-SourceVersioner = Callable[[DivobenchHome, Registry, "duckdb.DuckDBPyConnection | None"], list[SourceVersions]]
-
-
 def content_digest(*parts: object) -> str:
     """A sha256 over JSON of ``parts`` (dates and other values by ``str``): the ``content`` of a PlannedRun."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
