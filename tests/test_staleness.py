@@ -235,6 +235,12 @@ STALE_QUERY = """query Stale($key: AssetKeyInput!, $partitions: [String!]) { ass
     staleCausesByPartition(partitions: $partitions) { key { path } partitionKey category reason } } } }"""
 
 
+PARTITION_QUERY = """query AssetPartitionStaleQuery($assetKey: AssetKeyInput!, $partitionKey: String!) {
+  assetNodeOrError(assetKey: $assetKey) { ... on AssetNode { id staleStatus(partition: $partitionKey)
+    staleCauses(partition: $partitionKey) { key { path } reason category dependency { path } } } } }"""
+"""The query of the UI's partition detail (dagster-webserver's AssetPartitionStaleQuery), as the UI sends it."""
+
+
 def ui_stale(service: Service, asset: str, partitions: list[str]) -> dict:
     """What the UI shows: partition → (status, root causes as (asset, partition, category, reason))."""
     node = service.graphql(STALE_QUERY, {"key": {"path": [asset]}, "partitions": partitions})["assetNodeOrError"]
@@ -260,10 +266,15 @@ def test_the_webserver_shows_the_stale_partitions_and_their_causes(loaded, tmp_p
             wait_for(service.server_info, START_TIMEOUT, "the webserver")
             staged = ui_stale(service, "bus_staged", STAGED)
             indicators = ui_stale(service, "wi_indicatoren", MONTHS)
+            detail = service.graphql(PARTITION_QUERY, {"assetKey": {"path": ["bus_staged"]},
+                                                       "partitionKey": "2026-08-01|GM0363"})["assetNodeOrError"]
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
     assert staged == {key: ("FRESH", []) for key in STAGED} | {"2026-08-01|GM0363": (
         "STALE", [("bus_accepted_upload", "2026-08-01|GM0363", "DATA", "has a new data version")])}
+    assert (detail["staleStatus"], detail["staleCauses"]) == ("STALE", [{
+        "key": {"path": ["bus_accepted_upload"]}, "reason": "has a new data version", "category": "DATA",
+        "dependency": None}])
     assert indicators == {"2025-09-01": ("FRESH", []), "2026-09-01": ("FRESH", []), "2026-08-01": (
         "STALE", [("wi_month_uploads", "2026-08-01", "DATA", "has a new data version")])}
