@@ -49,7 +49,7 @@ def graph_snapshot(defs: dg.Definitions) -> dict:
         assets[name] = {
             "group": node.group_name, "kinds": sorted(node.kinds), "partitions": partitions(node.partitions_def),
             "backfill_policy": str(node.backfill_policy) if node.backfill_policy else None,
-            "pools": sorted(node.pools), "code_version": node.code_version,
+            "pools": sorted(node.pools or ()), "code_version": node.code_version,
             "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
             "checks": sorted(checks.get(name, []), key=lambda c: c["name"]),
         }

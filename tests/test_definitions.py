@@ -16,6 +16,7 @@ CBS_ASSET_NAMES = ("cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cb
 QUESTIONNAIRE_ASSET_NAMES = ("buig_budget_bestanden", "buig_budgetten", "vragenlijst_antwoorden",
                              "vragenlijst_indicatoren", "vragenlijst_aanleverstatus")
 SH_ASSET_NAMES = ("sh_cbs_statushouders", "sh_coa_taakstelling", "sh_kis_beleid", "sh_indicatoren")
+SOURCE_ASSET_NAMES = ("bus_accepted_upload", "wi_month_uploads", "wi_cbs_inputs", "wi_participants")
 
 
 def test_the_code_location_loads_with_its_asset_graph(home):
@@ -25,15 +26,18 @@ def test_the_code_location_loads_with_its_asset_graph(home):
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
         "bus_uploads", "bus_staged", "wi_indicatoren", "wi_groepswaarden", "aanleverstatus", *CBS_ASSET_NAMES,
         "cbs_kerncijfers", "cbs_kerncijfers_groepswaarden",
-        *QUESTIONNAIRE_ASSET_NAMES, *SH_ASSET_NAMES, "deelnemer_rapporten"}
-    assert graph.get(dg.AssetKey("bus_staged")).parent_keys == {dg.AssetKey("bus_uploads")}
+        *QUESTIONNAIRE_ASSET_NAMES, *SH_ASSET_NAMES, "deelnemer_rapporten", *SOURCE_ASSET_NAMES}
+    assert graph.get(dg.AssetKey("bus_staged")).parent_keys == {dg.AssetKey("bus_accepted_upload")}
+    assert graph.get(dg.AssetKey("bus_accepted_upload")).parent_keys == {dg.AssetKey("bus_uploads")}
     assert graph.get(dg.AssetKey("wi_indicatoren")).parent_keys == {
-        dg.AssetKey("bus_staged"), dg.AssetKey("cbs_bevolking"), dg.AssetKey("cbs_bijstand")}
+        dg.AssetKey(n) for n in ("bus_staged", "wi_month_uploads", "wi_cbs_inputs", "wi_participants")}
+    assert graph.get(dg.AssetKey("wi_cbs_inputs")).parent_keys == {
+        dg.AssetKey(n) for n in ("cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand")}
+    assert all(graph.get(dg.AssetKey(n)).is_external for n in SOURCE_ASSET_NAMES)
     assert graph.get(dg.AssetKey("deelnemer_rapporten")).parent_keys == {
         dg.AssetKey("wi_indicatoren"), dg.AssetKey("wi_groepswaarden"), dg.AssetKey("aanleverstatus")}
     assert graph.get(dg.AssetKey("wi_groepswaarden")).parent_keys == {
-        dg.AssetKey("wi_indicatoren"), dg.AssetKey("cbs_gebieden"), dg.AssetKey("cbs_referentiegroepen"),
-        dg.AssetKey("cbs_bevolking")}
+        dg.AssetKey("wi_indicatoren"), dg.AssetKey("wi_cbs_inputs"), dg.AssetKey("wi_participants")}
     checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert checks == {("bus_staged", f"{t.name}_schema") for t in STAGED_TABLES} | {
         ("bus_staged", "signaleringen"), ("bus_staged", "volledigheid"), ("wi_indicatoren", "stroomaansluiting"),

@@ -33,11 +33,16 @@ RETRY_GENERATION = "divobench/retry_generation"
 
 def planners(domains: Sequence[str] = DOMAINS) -> list[Planner]:
     """The ``plan`` of every domain that has a ``planning.py``, in ``DOMAINS`` order."""
+    return planning_functions("plan", domains)
+
+
+def planning_functions(name: str, domains: Sequence[str] = DOMAINS) -> list:
+    """The function ``name`` of every domain's ``planning.py`` that has one, in ``DOMAINS`` order."""
     found = []
     for domain in domains:
-        name = f"divobench_pipeline.defs.{domain}.planning"
-        if importlib.util.find_spec(name) is not None:
-            found.append(importlib.import_module(name).plan)
+        module = f"divobench_pipeline.defs.{domain}.planning"
+        if importlib.util.find_spec(module) is not None and hasattr(planning := importlib.import_module(module), name):
+            found.append(getattr(planning, name))
     return found
 
 

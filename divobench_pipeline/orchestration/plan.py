@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -40,6 +40,21 @@ class PlannedRun:
 
 
 Planner = Callable[[DivobenchHome, Registry, "duckdb.DuckDBPyConnection | None"], list[PlannedRun]]
+
+
+@dataclass(frozen=True)
+class SourceVersions:
+    """What a domain's assets read, as Dagster source asset ``asset`` with one data version per partition: the
+    digest the planner compares for that part of its content (e.g. the sha256 of the upload in force).
+
+    ``versions`` maps a partition to its version: ``(month, participant_id)`` for month × participant, a month
+    for monthly, ``None`` for an unpartitioned source. ``reason`` says in words what a new version means; the
+    UI shows it with the observation that makes the consumers stale.
+    """
+
+    asset: str
+    versions: Mapping[Hashable, str]
+    reason: str
 
 
 def content_digest(*parts: object) -> str:

@@ -20,6 +20,7 @@ from divobench_pipeline.orchestration.instance import dagster_instance
 from divobench_pipeline.orchestration.pipeline import Launch, launches, plan_all, register_participants
 from divobench_pipeline.orchestration.plan import PlannedRun
 from divobench_pipeline.orchestration.runs import fail_dead_runs, process_tags
+from divobench_pipeline.orchestration.staleness import observe_changed_sources, source_versions_all
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -48,10 +49,13 @@ class RefreshOutcome:
                 f"in {run.seconds:.1f} s (run {run.run_id[:8]})" for run in self.runs]
 
 
-def current_plan(home: DivobenchHome) -> list[PlannedRun]:
-    """What every domain's planner finds out of date now."""
+def current_plan(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> list[PlannedRun]:
+    """What every domain's planner finds out of date now; with ``instance``, the source versions that changed
+    are observed in it first (so the UI shows why the planned partitions are stale)."""
     registry = load_registry(home.participants_file)
     with read_warehouse(home.warehouse) as con:
+        if instance is not None:
+            observe_changed_sources(instance, source_versions_all(home, registry, con))
         return plan_all(home, registry, con)
 
 
@@ -71,7 +75,7 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None,
         order, new = register_participants(instance, registry)
         if new:
             instance.add_dynamic_partitions("participant", new)
-        wave = [launch for run in current_plan(home) for launch in launches(run, order)
+        wave = [launch for run in current_plan(home, instance) for launch in launches(run, order)
                 if launch.run_key not in done and launch.job not in skip_jobs]
         if not wave:
             return outcome

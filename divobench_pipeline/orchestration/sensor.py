@@ -12,6 +12,7 @@ from divobench_pipeline.orchestration.partitions import participant_partitions
 from divobench_pipeline.orchestration.pipeline import launches, plan_all, register_participants, retry_generation
 from divobench_pipeline.orchestration.resources import DivobenchHomeResource
 from divobench_pipeline.orchestration.runs import MONITORED, fail_dead_runs
+from divobench_pipeline.orchestration.staleness import changed_observations, source_versions_all
 from divobench_pipeline.orchestration.warehouse_reads import read_warehouse_now
 
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -31,6 +32,8 @@ def build_pipeline_sensor(jobs: Sequence) -> dg.SensorDefinition:
 
         While one of the pipeline's runs is under way it waits, so each wave plans on finished work. Run keys
         derive from the content each run reads, so the same content never runs twice and new content always does.
+        With them it returns an observation of each source partition whose data version changed
+        (``staleness.py``), which the daemon records first: the UI then shows what is stale and why.
         """
         home = divobench_home.home
         try:
@@ -44,15 +47,20 @@ def build_pipeline_sensor(jobs: Sequence) -> dg.SensorDefinition:
         if any(record.dagster_run.job_name in job_names for record in running):
             return dg.SensorResult(skip_reason="waiting for a run of this pipeline to finish",
                                    dynamic_partitions_requests=partitions)
-        planned = read_warehouse_now(home, lambda con: plan_all(home, registry, con), absent_ok=True)
+        planned = read_warehouse_now(home, lambda con: (plan_all(home, registry, con),
+                                                        source_versions_all(home, registry, con)), absent_ok=True)
         if isinstance(planned, dg.SkipReason):
             return dg.SensorResult(skip_reason=planned.skip_message, dynamic_partitions_requests=partitions)
+        planned, sources = planned
+        observations = changed_observations(context.instance, sources)
         generation = retry_generation(context.instance)
         requests = [dg.RunRequest(run_key=launch.run_key, job_name=launch.job,
                                   tags={**launch.tags, **MONITORED, PLAN_TAG: launch.label})
                     for run in planned for launch in launches(run, order, generation)]
         if not requests:
-            return dg.SensorResult(skip_reason="everything is up to date", dynamic_partitions_requests=partitions)
-        return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partitions)
+            return dg.SensorResult(skip_reason="everything is up to date", dynamic_partitions_requests=partitions,
+                                   asset_events=observations)
+        return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partitions,
+                               asset_events=observations)
 
     return bus_upload_sensor

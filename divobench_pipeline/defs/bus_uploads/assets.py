@@ -11,6 +11,7 @@ from divobench_pipeline.core.sql_checks import sql_failure_cases
 from divobench_pipeline.core.warehouse import insert_rows, transaction
 from divobench_pipeline.defs.bus_uploads.intake import REJECTED, Receipt, receive_waiting, uploads_in_force
 from divobench_pipeline.defs.bus_uploads.layout import KENMERKEN
+from divobench_pipeline.defs.bus_uploads.planning import UPLOAD_SOURCE
 from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import month_participant_partitions, split_month_participant_key
 from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource
@@ -61,6 +62,13 @@ def bus_uploads(context: dg.AssetExecutionContext, divobench_home: DivobenchHome
     })
 
 
+bus_accepted_upload = dg.AssetSpec(
+    UPLOAD_SOURCE, group_name="bus", kinds={"xml"}, deps=[bus_uploads], partitions_def=month_participant_partitions,
+    description="The accepted upload in force per statistiekmaand and participant (its receipt). Data version: the "
+                "upload's sha256, observed by the pipeline sensor and `divobench refresh` when it changes; a "
+                "partition of `bus_staged` that read another version is stale.")
+
+
 def _schema_check_name(table_name: str) -> str:
     return f"{table_name}_schema"
 
@@ -76,7 +84,7 @@ STAGED_CHECKS = [
 
 
 @dg.asset(
-    group_name="bus", kinds={"duckdb"}, deps=[bus_uploads],
+    group_name="bus", kinds={"duckdb"}, deps=[bus_accepted_upload],
     partitions_def=month_participant_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_write", check_specs=STAGED_CHECKS,
 )

@@ -10,10 +10,11 @@ from divobench_pipeline.core.months import Month, parse_month_key
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.warehouse import has_table
 from divobench_pipeline.defs.bus_uploads.intake import uploads_in_force
-from divobench_pipeline.orchestration.plan import PlannedRun, content_digest
+from divobench_pipeline.orchestration.plan import PlannedRun, SourceVersions, content_digest
 
 INTAKE_JOB = "bus_intake_job"
 STAGING_JOB = "bus_staging_job"
+UPLOAD_SOURCE = "bus_accepted_upload"
 UploadKey = tuple[Month, str]
 
 
@@ -71,3 +72,10 @@ def plan(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyConnection
     return [PlannedRun(STAGING_JOB, content_digest("staging", [(k, *due[k]) for k in keys]),
                        label=f"{len(keys)} participant-months",
                        partitions=tuple((month.isoformat(), pid) for month, pid in keys))]
+
+
+def source_versions(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyConnection | None
+                    ) -> list[SourceVersions]:
+    """Per participant-month, the sha256 of the upload in force: what staging compares with the warehouse's."""
+    return [SourceVersions(UPLOAD_SOURCE, accepted_uploads(home, registry),
+                           "a new upload in force for this participant-month (a first delivery or a correction)")]

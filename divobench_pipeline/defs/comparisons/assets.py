@@ -6,9 +6,8 @@ import dagster as dg
 import pandas as pd
 
 from divobench_pipeline.core.catalogue import pooled_by_comparisons
-from divobench_pipeline.defs.cbs.assets import cbs_deps
 from divobench_pipeline.defs.comparisons.groups import refresh_group_values
-from divobench_pipeline.defs.wi_indicators.assets import wi_indicatoren
+from divobench_pipeline.defs.wi_indicators.assets import wi_cbs_inputs, wi_indicatoren, wi_participants
 from divobench_pipeline.defs.wi_indicators.planning import definitions_digest
 from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import month_partitions
@@ -20,7 +19,7 @@ _COUNTS = ["wi.bestand.pw", "wi.personen.pw", "wi.instroom.pw", "wi.uitstroom.pw
 @dg.asset(
     group_name="comparisons", kinds={"duckdb"}, code_version=definitions_digest(),
     partitions_def=month_partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb_write",
-    deps=[wi_indicatoren, *cbs_deps("cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking")],
+    deps=[wi_indicatoren, wi_cbs_inputs, wi_participants],
     check_specs=[dg.AssetCheckSpec(
         "landelijk_sluit_aan", asset="wi_groepswaarden",
         description="For counts, the landelijk group total equals the sum over all participants' pooled values "

@@ -201,10 +201,15 @@ def refresh_group_values(con: duckdb.DuckDBPyConnection, registry: Registry, mon
     return {"members": members, "neighbours": neighbours}
 
 
+def reporting_choices(registry: Registry) -> str:
+    """Each participant's reporting option and named selections, as one string (part of the month fingerprints)."""
+    return repr([(p.id, p.reporting, sorted(p.references.items())) for p in registry.participants])
+
+
 def group_input_digests(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict[int, str]:
     """Per year: a digest of what group membership rests on besides the uploads (CBS groups and kenmerken of
     the year, reporting options and named selections), for the month fingerprints of the planner."""
-    choices = repr([(p.id, p.reporting, sorted(p.references.items())) for p in registry.participants])
+    choices = reporting_choices(registry)
     digests: dict[int, list[str]] = {}
     for table, columns in (("gemeente_groep", "gemeentecode, group_type, group_code, group_name"),
                            ("gemeente_kenmerk", "gemeentecode, kenmerk, waarde")):

@@ -8,7 +8,7 @@ import pandas as pd
 
 from divobench_pipeline.core.schemas import INDICATOR_MONTH_STATE, INDICATOR_VALUE
 from divobench_pipeline.core.warehouse import insert_rows, transaction
-from divobench_pipeline.defs.bus_uploads.assets import bus_staged
+from divobench_pipeline.defs.bus_uploads.assets import bus_accepted_upload, bus_staged
 from divobench_pipeline.defs.bus_uploads.planning import staged_uploads
 from divobench_pipeline.defs.cbs.assets import cbs_deps
 from divobench_pipeline.defs.cbs.plausibility import (
@@ -19,7 +19,14 @@ from divobench_pipeline.defs.cbs.plausibility import (
 )
 from divobench_pipeline.defs.comparisons.lineage import code_version, write_lineage
 from divobench_pipeline.defs.wi_indicators.compute import compute_indicators, flow_reconciliation
-from divobench_pipeline.defs.wi_indicators.planning import definitions_digest, indicator_fingerprints
+from divobench_pipeline.defs.wi_indicators.planning import (
+    CBS_INPUTS_SOURCE,
+    MONTH_UPLOADS_SOURCE,
+    PARTICIPANTS_SOURCE,
+    definitions_digest,
+    indicator_fingerprints,
+    participants_version,
+)
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS, Indicator
 from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import month_partitions
@@ -30,11 +37,35 @@ PLAUSIBILITY_DESCRIPTION = (
     "beyond max(10 uitkeringen, 10 %) is the first sign of an incomplete upload (docs/cbs.md).")
 
 
+_OBSERVED = ("Data version: a digest the pipeline sensor and `divobench refresh` observe when it changes; a month "
+             "of `wi_indicatoren` or `wi_groepswaarden` that read another version is stale.")
+wi_month_uploads = dg.AssetSpec(
+    MONTH_UPLOADS_SOURCE, group_name="indicators", deps=[bus_accepted_upload], partitions_def=month_partitions,
+    description=f"The uploads in force of each month and of the same month a year earlier. {_OBSERVED}")
+wi_cbs_inputs = dg.AssetSpec(
+    CBS_INPUTS_SOURCE, group_name="indicators", partitions_def=month_partitions,
+    deps=cbs_deps("cbs_gebieden", "cbs_referentiegroepen", "cbs_bevolking", "cbs_bijstand"),
+    description=f"The CBS groups and kenmerken (indeling, inwoners) of each month's year. {_OBSERVED}")
+
+
+@dg.multi_observable_source_asset(specs=[dg.AssetSpec(
+    PARTICIPANTS_SOURCE, group_name="indicators",
+    description="participants.yaml as the indicators read it: each participant's gemeenten, reporting option and "
+                "named selections. Observed by the pipeline sensor and `divobench refresh` when it changes, or by "
+                "hand (Observe in the UI).")])
+def wi_participants(divobench_home: DivobenchHomeResource) -> dg.ObserveResult:
+    """The data version of participants.yaml as the indicators read it."""
+    return dg.ObserveResult(data_version=dg.DataVersion(participants_version(divobench_home.registry())))
+
+
+INDICATOR_SOURCES = [wi_month_uploads, wi_cbs_inputs, wi_participants]
+
+
 @dg.asset(
     group_name="indicators", kinds={"duckdb"}, code_version=definitions_digest(),
     partitions_def=month_partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb_write",
     deps=[dg.AssetDep(bus_staged, partition_mapping=dg.MultiToSingleDimensionPartitionMapping(
-        partition_dimension_name="month")), *cbs_deps("cbs_bevolking", "cbs_bijstand")],
+        partition_dimension_name="month")), *INDICATOR_SOURCES],
     check_specs=[dg.AssetCheckSpec(
         "stroomaansluiting", asset="wi_indicatoren",
         description="Per gemeente: bestand(M−1) + instroom(M) − uitstroom(M) = bestand(M) for algemene bijstand; "
