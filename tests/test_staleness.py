@@ -170,7 +170,7 @@ def test_changed_cbs_inputs_make_the_months_of_their_year_stale(loaded):
     home, defs, instance = loaded
     with duckdb.connect(str(home.warehouse)) as con:  # a CBS revision of 2026's inwoners of one gemeente
         con.execute("UPDATE gemeente_kenmerk SET waarde = waarde + 1 "
-                    "WHERE jaar = 2026 AND kenmerk = 'inwoners' AND gemeente_code = 'GM0363'")
+                    "WHERE jaar = 2026 AND kenmerk = 'inwoners' AND gemeentecode = 'GM0363'")
     assert [r.job_name for r in tick(defs, instance)] == ["indicator_job"]
     expected = {month: [("wi_cbs_inputs", month, "has a new data version")] for month in ("2026-08-01", "2026-09-01")}
     for asset in INDICATOR_ASSETS:

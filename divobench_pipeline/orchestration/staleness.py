@@ -18,7 +18,14 @@ from collections.abc import Hashable, Sequence
 import dagster as dg
 import duckdb
 from dagster._core.definitions.data_version import DATA_VERSION_IS_USER_PROVIDED_TAG, DATA_VERSION_TAG
-from dagster._core.events import DagsterEventType
+from dagster._core.events import (
+    AssetObservationData,
+    DagsterEvent,
+    DagsterEventBatchMetadata,
+    DagsterEventType,
+    generate_event_batch_id,
+)
+from dagster._core.instance.utils import RUNLESS_JOB_NAME, RUNLESS_RUN_ID
 
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.months import month_key
@@ -63,11 +70,15 @@ def changed_observations(instance: dg.DagsterInstance, sources: Sequence[SourceV
 
 def observe_changed_sources(instance: dg.DagsterInstance, sources: Sequence[SourceVersions]
                             ) -> list[dg.AssetObservation]:
-    """Record ``changed_observations`` in the instance now (``divobench refresh``; the sensor returns them in its
-    result and the daemon records them before it launches the runs)."""
+    """Record ``changed_observations`` in the instance now, as one batch (``divobench refresh``; the sensor returns
+    them in its result and the daemon records them before it launches the runs)."""
     observations = changed_observations(instance, sources)
-    for observation in observations:
-        instance.report_runless_asset_event(observation)
+    batch = generate_event_batch_id()
+    for number, observation in enumerate(observations, start=1):
+        instance.report_dagster_event(
+            DagsterEvent(DagsterEventType.ASSET_OBSERVATION.value, RUNLESS_JOB_NAME,
+                         event_specific_data=AssetObservationData(observation)),
+            run_id=RUNLESS_RUN_ID, batch_metadata=DagsterEventBatchMetadata(batch, number == len(observations)))
     return observations
 
 
