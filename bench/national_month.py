@@ -27,14 +27,19 @@ MONTH = dt.date(2026, 9, 1)
 
 
 def phase_generate(home: Path, scale: float) -> dict:
+    """The month's files, and the data directory as a deployment has it before the month arrives: prepared, with
+    its Dagster instance created (a first instance creates its SQLite files and stamps their schema, ~2 s)."""
+    from divobench_pipeline.core.home import DivobenchHome
     from divobench_pipeline.core.participants import write_registry
     from divobench_pipeline.demo.generator import UploadSpec, generate_uploads, load_inwoners
+    from divobench_pipeline.orchestration.instance import dagster_instance
 
     inwoners = load_inwoners()
     write_registry(home / "participants.yaml", [
         {"id": code, "name": code, "gemeenten": [code], "modules": ["wi_basis"]} for code in sorted(inwoners)])
     specs = [UploadSpec(code, (code,)) for code in sorted(inwoners)]
     generated = generate_uploads(home / "generated", specs, [MONTH], seed=1, scale=scale)
+    dagster_instance(DivobenchHome(home).prepare()).dispose()
     return {"files": len(generated), "uitkeringen": sum(g.n_uitkeringen for g in generated),
             "personen": sum(g.n_personen for g in generated),
             "megabytes": round(sum(g.path.stat().st_size for g in generated) / 2**20, 1)}
