@@ -11,11 +11,12 @@ import multiprocessing
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-import duckdb
+import pandas as pd
+import pyarrow
+import pyarrow.parquet as pq
 import pydantic
 
 from divobench_pipeline.core.archive import UploadArchive, sha256_of
@@ -23,7 +24,7 @@ from divobench_pipeline.core.files import write_json
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.pseudonym import bsn_pseudonymiser
-from divobench_pipeline.core.schemas import STAGED_TABLES
+from divobench_pipeline.core.schemas import STAGED_TABLES, Table
 from divobench_pipeline.defs.bus_uploads.parser import ParsedUpload, UploadRejected, parse_bus_upload
 from divobench_pipeline.defs.bus_uploads.report import render_upload_report
 from divobench_pipeline.defs.questionnaires.xlsx import is_workbook
@@ -32,8 +33,7 @@ PARALLEL_FROM_FILES = 8
 ACCEPTED = "accepted"
 ACCEPTED_WITH_SIGNALERINGEN = "accepted with signaleringen"
 REJECTED = "rejected"
-_CALLER_VALUES = {"month": "CAST(? AS DATE)", "participant_id": "CAST(? AS VARCHAR)",
-                  "upload_sha256": "CAST(? AS VARCHAR)"}
+_ARROW_TYPES = {"DATE": pyarrow.date32(), "INTEGER": pyarrow.int32(), "VARCHAR": pyarrow.string()}
 STATUS_NL = {ACCEPTED: "geaccepteerd", ACCEPTED_WITH_SIGNALERINGEN: "geaccepteerd met signaleringen",
              REJECTED: "afgewezen"}
 
@@ -186,27 +186,33 @@ def _write_staging(home: DivobenchHome, receipt: Receipt, parsed: ParsedUpload) 
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    con = _scratch_connection()
+    caller = {"month": parsed.month, "participant_id": receipt.participant_id, "upload_sha256": receipt.sha256}
     for table in STAGED_TABLES:
         frame = parsed.tables[table.name]
-        if frame.empty:
-            continue
-        con.register("frame", frame)
-        columns = ", ".join(f"{_CALLER_VALUES.get(c.name, f'CAST({c.name} AS {c.sql_type})')} AS {c.name}"
-                            for c in table.columns)
-        con.execute(f"COPY (SELECT {columns} FROM frame) TO '{partial / (table.name + '.parquet')}' "
-                    "(FORMAT parquet)", [parsed.month, receipt.participant_id, receipt.sha256])
-        con.unregister("frame")
+        if not frame.empty:
+            pq.write_table(_arrow_table(table, frame, caller), partial / f"{table.name}.parquet", store_schema=False)
     shutil.rmtree(target, ignore_errors=True)
     os.replace(partial, target)
     return target
 
 
-@cache
-def _scratch_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for writing Parquet; opening one costs more than writing a small upload. One thread:
-    the intake already runs one worker per core."""
-    return duckdb.connect(config={"threads": 1})
+def _arrow_table(table: Table, frame: pd.DataFrame, caller: dict[str, object]) -> pyarrow.Table:
+    """A staged table's frame (typed columns: object strings, Int64, datetime64) plus the caller's constant
+    columns, as Arrow with the warehouse's types (DATE: date32, INTEGER: int32, VARCHAR: string).
+
+    Written by pyarrow rather than through DuckDB: a DuckDB ``COPY`` costs milliseconds of fixed work per file
+    and scans object columns value by value, and a national month writes 1,710 small files."""
+    fields, columns = [], []
+    for column in table.columns:
+        arrow_type = _ARROW_TYPES[column.sql_type]
+        fields.append(pyarrow.field(column.name, arrow_type, nullable=column.name not in caller))
+        if column.name in caller:
+            columns.append(pyarrow.repeat(pyarrow.scalar(caller[column.name], arrow_type), len(frame)))
+        elif column.sql_type == "DATE":
+            columns.append(pyarrow.array(frame[column.name].to_numpy("datetime64[D]"), arrow_type, from_pandas=True))
+        else:
+            columns.append(pyarrow.array(frame[column.name], arrow_type, from_pandas=True))
+    return pyarrow.Table.from_arrays(columns, schema=pyarrow.schema(fields))
 
 
 def read_receipts(home: DivobenchHome, participant_id: str | None = None) -> list[Receipt]:
