@@ -28,6 +28,7 @@ from bus_builders import (
 from lxml import etree
 
 from divobench_pipeline.core import schemas
+from divobench_pipeline.core.pseudonym import bsn_pseudonymiser
 from divobench_pipeline.defs.bus_uploads import stream
 from divobench_pipeline.defs.bus_uploads.layout import GROUP_ELEMENTS, kenmerken_of
 from divobench_pipeline.defs.bus_uploads.parser import (
@@ -38,6 +39,7 @@ from divobench_pipeline.defs.bus_uploads.parser import (
     bsn_valid,
     parse_bus_upload,
 )
+from divobench_pipeline.defs.bus_uploads.values import FAILS_11_PROEF, NOT_NINE_DIGITS, bsn_problem, bsn_problems
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bus"
 EXAMPLE = FIXTURES / "bus_voorbeeld.xml"
@@ -749,6 +751,21 @@ def test_signal_a_bsn_failing_the_11_proef_without_showing_it(upload, value, mel
 def test_the_11_proef():
     assert all(bsn_valid(bsn) for bsn in (BSN_AANVRAGER, BSN_PARTNER, BSN_OTHER, "999990032"))
     assert not any(bsn_valid(bsn) for bsn in (BSN_FAILING, "99999001", "9999900190", "99999001x", "９９９９９００１９"))
+
+
+def test_the_bsn_check_over_a_whole_column_says_what_the_check_of_one_value_says():
+    values = [BSN_AANVRAGER, BSN_FAILING, "99999001", "9999900190", "99999001x", "９９９９９００１９", "9999 9001 9",
+              "99999365\u0663", "", "x" * 40, *(f"{n:09d}" for n in range(999990000, 999990400))]
+    assert list(bsn_problems(values)) == [bsn_problem(v) for v in values]
+    assert {bsn_problem(v) for v in values} == {None, NOT_NINE_DIGITS, FAILS_11_PROEF}
+    assert list(bsn_problems([])) == []
+
+
+@pytest.mark.parametrize("key", [b"", b"test-key", b"k" * 64, b"k" * 65, bytes(range(256))])
+def test_the_pseudonym_is_the_hmac_sha256_of_the_prefixed_bsn(key):
+    pseudonymise_bsn = bsn_pseudonymiser(key)
+    for bsn in (BSN_AANVRAGER, BSN_PARTNER, "999990032"):
+        assert pseudonymise_bsn(bsn) == hmac.new(key, b"bsn:" + bsn.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def test_signal_an_einddatum_before_the_aanvangsdatum_and_store_it_as_onbekend(upload):

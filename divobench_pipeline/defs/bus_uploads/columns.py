@@ -4,6 +4,7 @@ signaleringen, the rules between kenmerken, and the staged tables of an accepted
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +20,7 @@ from divobench_pipeline.defs.bus_uploads.shape import (
     TABLES,
     frame,
 )
-from divobench_pipeline.defs.bus_uploads.values import CHECKS, Invalid
-
-BSN_FAILED = object()  # in the BSN column: a BSN was given but failed (its signalering is already made)
+from divobench_pipeline.defs.bus_uploads.values import CHECKS, Invalid, bsn_problems
 
 
 @dataclass
@@ -59,6 +58,7 @@ class ColumnStage:
     _leveringen: list
     _signals: list[tuple]
     _month: datetime.date | None
+    _pseudonymise: Callable[[str], str]
 
     def _signal(self, key: tuple, gemeentecode: str | None, registratienummer: str | None, persoon_nr: int | None,
                 nr: int, raw: str | None, melding: str) -> None:
@@ -71,7 +71,7 @@ class ColumnStage:
         empty = {k.nr: (self._empty_header[k.nr], len(self._leveringen)) for k in LEVEL_KENMERKEN["levering"]}
         for level, table in TABLES.items():
             context = self._context[level]
-            checked = {k.nr: self._check_column(k, raw)
+            checked = {k.nr: self._check_bsns(raw) if k.kind == "bsn" else self._check_column(k, raw)
                        for k, raw in zip(LEVEL_KENMERKEN[level], self._raw[level], strict=True)}
             self._raw[level] = []
             self._record_checks(level, checked, context)
@@ -88,12 +88,24 @@ class ColumnStage:
                             volledigheid=volledigheid, n_uitkeringen=len(tables["bus_uitkering"]),
                             n_personen=len(tables["bus_persoon"]))
 
+    def _check_bsns(self, raw: list) -> Checked:
+        """The BSN column, checked at once (:func:`values.bsn_problems`); each valid BSN becomes its pseudonym,
+        a failed one onbekend. The BSN itself never leaves this method."""
+        present = np.flatnonzero(np.array([v is not None for v in raw], dtype=bool))
+        given = [raw[r] for r in present]
+        problems = bsn_problems(given)
+        valid = problems == None  # noqa: E711 - elementwise over an object array
+        pseudonyms = {bsn: self._pseudonymise(bsn) for bsn in dict.fromkeys(np.array(given, dtype=object)[valid])}
+        values = np.full(len(raw), None, dtype=object)
+        values[present[valid]] = [pseudonyms[given[i]] for i in np.flatnonzero(valid)]
+        failed = {int(present[i]): (None, problems[i]) for i in np.flatnonzero(~valid)}
+        empty = np.ones(len(raw), dtype=bool)
+        empty[present] = False
+        return Checked(values, empty, failed)
+
     @staticmethod
     def _check_column(k: Kenmerk, raw: list) -> Checked:
         """Check a column once per distinct value; typed values (dates as datetime64, whole numbers as Int64)."""
-        if k.kind == "bsn":
-            values = np.array([None if v is BSN_FAILED else v for v in raw], dtype=object)
-            return Checked(values, np.array([v is None for v in raw], dtype=bool), {})
         codes, distinct = pd.factorize(np.array(raw, dtype=object))
         check = CHECKS[k.nr]
         good: list = []

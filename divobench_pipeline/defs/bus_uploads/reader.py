@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from divobench_pipeline.defs.bus_uploads.columns import BSN_FAILED, ColumnStage, ParsedUpload
+from divobench_pipeline.defs.bus_uploads.columns import ColumnStage, ParsedUpload
 from divobench_pipeline.defs.bus_uploads.layout import GROUP_ELEMENTS, kenmerk
 from divobench_pipeline.defs.bus_uploads.messages import (
     DOCTYPE,
@@ -28,7 +28,6 @@ from divobench_pipeline.defs.bus_uploads.messages import (
     structure_error,
 )
 from divobench_pipeline.defs.bus_uploads.shape import (
-    BSN_SLOT,
     LEVEL_KENMERKEN,
     LEVELS,
     ORDER,
@@ -39,7 +38,7 @@ from divobench_pipeline.defs.bus_uploads.shape import (
     context_columns,
 )
 from divobench_pipeline.defs.bus_uploads.stream import Source, prolog_problem
-from divobench_pipeline.defs.bus_uploads.values import CHECKS, FOUR_DIGITS, TWO_DIGITS, Invalid, bsn_problem
+from divobench_pipeline.defs.bus_uploads.values import CHECKS, FOUR_DIGITS, TWO_DIGITS, Invalid
 
 _MAX_PLANS = 10_000
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
@@ -280,15 +279,6 @@ class Reader(ColumnStage):
 
     def _persoon(self, elem: etree._Element, context: tuple) -> None:
         row, groups = self._record(elem, "persoon")
-        bsn = row[BSN_SLOT]
-        if bsn is not None:
-            problem = bsn_problem(bsn)
-            if problem is None:
-                row[BSN_SLOT] = self._pseudonymise(bsn)
-            else:
-                row[BSN_SLOT] = BSN_FAILED
-                gemeentecode, registratienummer, persoon_nr, u = context
-                self._signal((u, persoon_nr, 18), gemeentecode, registratienummer, persoon_nr, 18, None, problem)
         self._append("persoon", row, context)
         if groups:
             gemeentecode, registratienummer, persoon_nr, u = context

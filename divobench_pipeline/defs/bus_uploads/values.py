@@ -10,6 +10,8 @@ import operator
 import re
 from collections.abc import Callable
 
+import numpy as np
+
 from divobench_pipeline.defs.bus_uploads.layout import KENMERKEN, Kenmerk
 from divobench_pipeline.defs.bus_uploads.messages import shown
 
@@ -90,12 +92,30 @@ def _text_check(k: Kenmerk) -> Callable[[str], str]:
     return check
 
 
+NOT_NINE_DIGITS = "het burgerservicenummer bestaat niet uit 9 cijfers (nummer niet getoond)"
+FAILS_11_PROEF = "het burgerservicenummer voldoet niet aan de 11-proef (nummer niet getoond)"
+
+
 def bsn_problem(raw: str) -> str | None:
     if not _NINE_DIGITS.fullmatch(raw):
-        return "het burgerservicenummer bestaat niet uit 9 cijfers (nummer niet getoond)"
+        return NOT_NINE_DIGITS
     if not bsn_valid(raw):
-        return "het burgerservicenummer voldoet niet aan de 11-proef (nummer niet getoond)"
+        return FAILS_11_PROEF
     return None
+
+
+def bsn_problems(raws: list[str]) -> np.ndarray:
+    """:func:`bsn_problem` of every BSN at once (object array: None or the melding), in numpy over the digits'
+    code points: ASCII 0-9 only, as the regular expression, and only values of nine characters are looked at."""
+    problems = np.full(len(raws), NOT_NINE_DIGITS, dtype=object)
+    nine = np.fromiter(map(len, raws), dtype=np.int64, count=len(raws)) == 9
+    if nine.any():
+        codes = np.array(raws, dtype=object)[nine].astype("U9").view(np.uint32).reshape(-1, 9).astype(np.int64)
+        digits = (codes >= 48) & (codes <= 57)
+        passes = digits.all(axis=1) & ((codes - 48) @ np.array(_BSN_WEIGHTS) % 11 == 0)
+        problems[np.flatnonzero(nine)[digits.all(axis=1)]] = FAILS_11_PROEF
+        problems[np.flatnonzero(nine)[passes]] = None
+    return problems
 
 
 def _value_check(k: Kenmerk) -> Callable[[str], object] | None:
