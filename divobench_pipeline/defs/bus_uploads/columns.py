@@ -19,8 +19,9 @@ from divobench_pipeline.defs.bus_uploads.shape import (
     REQUIRED_SIGNALED,
     TABLES,
     frame,
+    stripped,
 )
-from divobench_pipeline.defs.bus_uploads.values import CHECKS, Invalid, bsn_problems
+from divobench_pipeline.defs.bus_uploads.values import CHECKS, Invalid, bsn_problems, date_passes, date_values
 
 
 @dataclass
@@ -80,10 +81,13 @@ class ColumnStage:
             tables[table.name] = frame(table, data)
             empty.update({nr: (int(column.empty.sum()), len(context["_u"])) for nr, column in checked.items()})
         tables["bus_signalering"] = self._signal_frame()
-        volledigheid = pd.DataFrame(
-            [{"kenmerk_nr": k.nr, "element": k.element, "niveau": k.level, "leeg": empty[k.nr][0],
-              "totaal": empty[k.nr][1]} for k in KENMERKEN if k.nr >= 5],
-        ).astype({"kenmerk_nr": "Int64", "leeg": "Int64", "totaal": "Int64"})
+        shown_kenmerken = [k for k in KENMERKEN if k.nr >= 5]
+        volledigheid = pd.DataFrame({
+            "kenmerk_nr": pd.array([k.nr for k in shown_kenmerken], dtype="Int64"),
+            "element": np.array([k.element for k in shown_kenmerken], dtype=object),
+            "niveau": np.array([k.level for k in shown_kenmerken], dtype=object),
+            "leeg": pd.array([empty[k.nr][0] for k in shown_kenmerken], dtype="Int64"),
+            "totaal": pd.array([empty[k.nr][1] for k in shown_kenmerken], dtype="Int64")})
         return ParsedUpload(month=self._month, leveringen=[lev.info for lev in self._leveringen], tables=tables,
                             volledigheid=volledigheid, n_uitkeringen=len(tables["bus_uitkering"]),
                             n_personen=len(tables["bus_persoon"]))
@@ -91,6 +95,7 @@ class ColumnStage:
     def _check_bsns(self, raw: list) -> Checked:
         """The BSN column, checked at once (:func:`values.bsn_problems`); each valid BSN becomes its pseudonym,
         a failed one onbekend. The BSN itself never leaves this method."""
+        raw = [stripped(v) for v in raw]
         present = np.flatnonzero(np.array([v is not None for v in raw], dtype=bool))
         given = [raw[r] for r in present]
         problems = bsn_problems(given)
@@ -106,11 +111,15 @@ class ColumnStage:
     @staticmethod
     def _check_column(k: Kenmerk, raw: list) -> Checked:
         """Check a column once per distinct value; typed values (dates as datetime64, whole numbers as Int64)."""
-        codes, distinct = pd.factorize(np.array(raw, dtype=object))
+        codes, distinct = _stripped_codes(*pd.factorize(np.array(raw, dtype=object)))
         check = CHECKS[k.nr]
+        passing = date_passes(distinct) if k.kind == "date" else np.zeros(len(distinct), dtype=bool)
         good: list = []
         failed: dict[int, str] = {}
         for i, value in enumerate(distinct):
+            if passing[i]:
+                good.append(value)
+                continue
             try:
                 good.append(value if check is None else check(value))
             except Invalid as invalid:
@@ -118,7 +127,7 @@ class ColumnStage:
                 failed[i] = str(invalid)
         good.append(None)  # code -1: absent or empty
         if k.kind == "date":
-            values = pd.to_datetime(pd.Series(good, dtype=object), format="%Y%m%d").to_numpy()[codes]
+            values = date_values(good)[codes]
         elif k.kind in ("amount", "signed", "count"):
             values = pd.array(good, dtype="Int64")[codes]
         else:
@@ -171,6 +180,17 @@ class ColumnStage:
         data = dict(zip(columns, ([s[i] for s in rows] for i in range(1, len(columns) + 1)), strict=True))
         return frame(schemas.BUS_SIGNALERING, data)
 
+
+
+def _stripped_codes(codes: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """A factorized column of texts as written, as the parser keeps them: stripped, and absent (code -1) where
+    nothing is left; values that differ only in surrounding whitespace become one."""
+    kept = [value.strip() for value in distinct]
+    if all(kept) and all(map(str.__eq__, kept, distinct)):
+        return codes, kept
+    index: dict[str, int] = {}
+    remap = np.array([index.setdefault(value, len(index)) if value else -1 for value in kept] + [-1], dtype=np.intp)
+    return remap[codes], list(index)
 
 
 def _jjjjmmdd(value: np.datetime64) -> str:
