@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow
 import pyarrow.parquet as pq
@@ -208,11 +209,19 @@ def _arrow_table(table: Table, frame: pd.DataFrame, caller: dict[str, object]) -
         fields.append(pyarrow.field(column.name, arrow_type, nullable=column.name not in caller))
         if column.name in caller:
             columns.append(pyarrow.repeat(pyarrow.scalar(caller[column.name], arrow_type), len(frame)))
-        elif column.sql_type == "DATE":
-            columns.append(pyarrow.array(frame[column.name].to_numpy("datetime64[D]"), arrow_type, from_pandas=True))
         else:
-            columns.append(pyarrow.array(frame[column.name], arrow_type, from_pandas=True))
+            columns.append(_arrow_column(frame[column.name], column.sql_type))
     return pyarrow.Table.from_arrays(columns, schema=pyarrow.schema(fields))
+
+
+def _arrow_column(series: pd.Series, sql_type: str) -> pyarrow.Array:
+    """One column as Arrow, from its numpy values and mask (pyarrow's own pandas path costs ~0.1 ms per column)."""
+    if sql_type == "DATE":
+        dates = series.to_numpy()
+        return pyarrow.array(dates.astype("datetime64[D]"), pyarrow.date32(), mask=np.isnat(dates))
+    if sql_type == "INTEGER":
+        return pyarrow.array(series.array.to_numpy("int64", na_value=0), pyarrow.int32(), mask=series.isna().to_numpy())
+    return pyarrow.array(series.to_numpy(), _ARROW_TYPES[sql_type], from_pandas=True)
 
 
 def read_receipts(home: DivobenchHome, participant_id: str | None = None) -> list[Receipt]:
