@@ -18,20 +18,21 @@ from divobench_pipeline.defs.bus_uploads.shape import (
     LEVEL_KENMERKEN,
     REQUIRED_SIGNALED,
     TABLES,
-    frame,
+    StagedTables,
     stripped,
+    typed_columns,
 )
 from divobench_pipeline.defs.bus_uploads.values import CHECKS, Invalid, bsn_problems, date_passes, date_values
 
 
 @dataclass
 class ParsedUpload:
-    """An accepted upload: its month, its Leveringen, the staged rows (without the caller's columns) and how
-    completely each kenmerk was filled in."""
+    """An accepted upload: its month, its Leveringen, the staged rows (without the caller's columns; a frame per
+    table name) and how completely each kenmerk was filled in."""
 
     month: datetime.date
     leveringen: list[dict]
-    tables: dict[str, pd.DataFrame]
+    tables: StagedTables
     volledigheid: pd.DataFrame
     n_uitkeringen: int
     n_personen: int
@@ -78,9 +79,9 @@ class ColumnStage:
             self._record_checks(level, checked, context)
             data = {name: values for name, values in context.items() if name != "_u"}
             data.update({k.column: checked[k.nr].values for k in LEVEL_KENMERKEN[level]})
-            tables[table.name] = frame(table, data)
+            tables[table.name] = typed_columns(table, data)
             empty.update({nr: (int(column.empty.sum()), len(context["_u"])) for nr, column in checked.items()})
-        tables["bus_signalering"] = self._signal_frame()
+        tables["bus_signalering"] = self._signal_columns()
         shown_kenmerken = [k for k in KENMERKEN if k.nr >= 5]
         volledigheid = pd.DataFrame({
             "kenmerk_nr": pd.array([k.nr for k in shown_kenmerken], dtype="Int64"),
@@ -88,9 +89,10 @@ class ColumnStage:
             "niveau": np.array([k.level for k in shown_kenmerken], dtype=object),
             "leeg": pd.array([empty[k.nr][0] for k in shown_kenmerken], dtype="Int64"),
             "totaal": pd.array([empty[k.nr][1] for k in shown_kenmerken], dtype="Int64")})
-        return ParsedUpload(month=self._month, leveringen=[lev.info for lev in self._leveringen], tables=tables,
-                            volledigheid=volledigheid, n_uitkeringen=len(tables["bus_uitkering"]),
-                            n_personen=len(tables["bus_persoon"]))
+        staged = StagedTables(tables)
+        return ParsedUpload(month=self._month, leveringen=[lev.info for lev in self._leveringen], tables=staged,
+                            volledigheid=volledigheid, n_uitkeringen=staged.rows("bus_uitkering"),
+                            n_personen=staged.rows("bus_persoon"))
 
     def _check_bsns(self, raw: list) -> Checked:
         """The BSN column, checked at once (:func:`values.bsn_problems`); each valid BSN becomes its pseudonym,
@@ -174,11 +176,11 @@ class ColumnStage:
                 signal(row, 34, None, "reden beëindiging uitkering ontbreekt, terwijl de einddatum uitkering "
                                       f"{_jjjjmmdd(einde[row])} is ingevuld")
 
-    def _signal_frame(self) -> pd.DataFrame:
+    def _signal_columns(self) -> dict[str, object]:
         rows = sorted(self._signals, key=lambda s: s[0])
         columns = [c for c in schemas.BUS_SIGNALERING.column_names if c not in CALLER_COLUMNS]
         data = dict(zip(columns, ([s[i] for s in rows] for i in range(1, len(columns) + 1)), strict=True))
-        return frame(schemas.BUS_SIGNALERING, data)
+        return typed_columns(schemas.BUS_SIGNALERING, data)
 
 
 
