@@ -4,7 +4,8 @@ Takes the files that ``./dev bench --keep DIR`` generated (``DIR/generated``), p
 home and receives them as the ``bus_uploads`` asset does (``receive_waiting``, intake workers as configured),
 printing wall and CPU seconds (this process and its workers). With ``--digest`` it also prints one digest per
 staged table over the content of every staged Parquet file (the column types DuckDB reads and the rows, in file
-order), and one over the upload reports and receipts without their times: the same digest before and after a change to the intake means the same results.
+order), and one over the upload reports and receipts without their times: the same digests before and after a
+change to the intake mean the same results. Without ``--generated`` it prints the digests of the home as it is.
 
     .venv/bin/python bench/intake_national_month.py --generated DIR/generated --home /tmp/intake-home [--digest]
 """

@@ -41,7 +41,6 @@ SLOT = {level: {k.nr: slot for slot, k in enumerate(LEVEL_KENMERKEN[level])} for
 REQUIRED_SIGNALED = {level: tuple(k.nr for k in LEVEL_KENMERKEN[level] if k.required and k.nr != 7)
                      for level in ("uitkering", "persoon")}
 REGISTRATIENUMMER = kenmerk(7)
-BSN_SLOT = SLOT["persoon"][18]
 REGISTRATIENUMMER_SLOT = SLOT["uitkering"][7]
 _INT64 = pd.Int64Dtype()
 
