@@ -28,6 +28,7 @@ from bus_builders import (
 from lxml import etree
 
 from divobench_pipeline.core import schemas
+from divobench_pipeline.core.pseudonym import bsn_pseudonymiser
 from divobench_pipeline.defs.bus_uploads import stream
 from divobench_pipeline.defs.bus_uploads.layout import GROUP_ELEMENTS, kenmerken_of
 from divobench_pipeline.defs.bus_uploads.parser import (
@@ -37,6 +38,16 @@ from divobench_pipeline.defs.bus_uploads.parser import (
     UploadRejected,
     bsn_valid,
     parse_bus_upload,
+)
+from divobench_pipeline.defs.bus_uploads.values import (
+    CHECKS,
+    FAILS_11_PROEF,
+    NOT_NINE_DIGITS,
+    Invalid,
+    bsn_problem,
+    bsn_problems,
+    date_passes,
+    date_values,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bus"
@@ -222,6 +233,21 @@ def test_whitespace_around_values_is_insignificant(upload):
     parsed = upload(document)
     assert parsed.tables["bus_uitkering"][["registratienummer", "leefvorm"]].values.tolist() == [["U1", "1"]]
     assert parsed.signaleringen.empty
+
+
+def test_values_differing_only_in_whitespace_are_one_value_also_in_a_record_checked_child_by_child(upload):
+    document = bus_document(levering(uitkering("U1"), uitkering("U2"), uitkering("U3")))
+    leefvormen = iter([b"<Leefvorm>1</Leefvorm>", "<Leefvorm> 1 </Leefvorm>\u00a0".encode(),
+                       b"<Leefvorm> \t </Leefvorm>"])
+    document = re.sub(rb"<Leefvorm>1</Leefvorm>", lambda _: next(leefvormen), document)
+    document = document.replace(b"<Geboortedatum>19710902</Geboortedatum>",
+                                b"<Geboortedatum>\n 19710902 </Geboortedatum>", 1)
+    parsed = upload(document)
+    assert "\u00a0".encode() in document  # a tail libxml2 keeps (not XML whitespace) and Python's isspace accepts
+    assert parsed.tables["bus_uitkering"]["leefvorm"].tolist() == ["1", "1", None]
+    assert parsed.tables["bus_persoon"]["geboortedatum"].tolist() == [pd.Timestamp("1971-09-02")] * 3
+    assert parsed.signaleringen.empty
+    assert parsed.volledigheid.set_index("kenmerk_nr").loc[10, "leeg"] == 1
 
 
 @pytest.mark.parametrize("empty", [b"<Leefvorm/>", b"<Leefvorm></Leefvorm>", b"<Leefvorm>  \n </Leefvorm>", b""])
@@ -749,6 +775,42 @@ def test_signal_a_bsn_failing_the_11_proef_without_showing_it(upload, value, mel
 def test_the_11_proef():
     assert all(bsn_valid(bsn) for bsn in (BSN_AANVRAGER, BSN_PARTNER, BSN_OTHER, "999990032"))
     assert not any(bsn_valid(bsn) for bsn in (BSN_FAILING, "99999001", "9999900190", "99999001x", "９９９９９００１９"))
+
+
+def test_the_bsn_check_over_a_whole_column_says_what_the_check_of_one_value_says():
+    values = [BSN_AANVRAGER, BSN_FAILING, "99999001", "9999900190", "99999001x", "９９９９９００１９", "9999 9001 9",
+              "99999365\u0663", "", "x" * 40, *(f"{n:09d}" for n in range(999990000, 999990400))]
+    assert list(bsn_problems(values)) == [bsn_problem(v) for v in values]
+    assert {bsn_problem(v) for v in values} == {None, NOT_NINE_DIGITS, FAILS_11_PROEF}
+    assert list(bsn_problems([])) == []
+
+
+def test_the_date_check_over_a_whole_column_says_what_the_check_of_one_value_says():
+    check = CHECKS[19]  # Geboortedatum
+    values = ["20240229", "20230229", "19000229", "20000229", "19000101", "20991231", "18991231", "21000101",
+              "00000101", "20241301", "20240100", "20240431", "2024011", "202401011", "2024-1-1", "２０２４０１０１",
+              "2024010\u0663", *(f"{y}{m:02d}{d:02d}" for y in (1899, 1900, 1996, 2000, 2024, 2100)
+                                   for m in range(0, 14) for d in (0, 1, 28, 29, 30, 31, 32))]
+
+    def passes(value: str) -> bool:
+        try:
+            check(value)
+        except Invalid:
+            return False
+        return True
+
+    assert date_passes(values).tolist() == [passes(v) for v in values]
+    good = [v if passes(v) else None for v in values]
+    converted = date_values(good)
+    assert converted.dtype == "datetime64[ns]"
+    assert pd.Series(converted).equals(pd.to_datetime(pd.Series(good, dtype=object), format="%Y%m%d"))
+
+
+@pytest.mark.parametrize("key", [b"", b"test-key", b"k" * 64, b"k" * 65, bytes(range(256))])
+def test_the_pseudonym_is_the_hmac_sha256_of_the_prefixed_bsn(key):
+    pseudonymise_bsn = bsn_pseudonymiser(key)
+    for bsn in (BSN_AANVRAGER, BSN_PARTNER, "999990032"):
+        assert pseudonymise_bsn(bsn) == hmac.new(key, b"bsn:" + bsn.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def test_signal_an_einddatum_before_the_aanvangsdatum_and_store_it_as_onbekend(upload):

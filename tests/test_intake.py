@@ -6,11 +6,13 @@ import datetime as dt
 import json
 import os
 
+import duckdb
 import pytest
 from bus_builders import levering, uitkering, write_bus
 from lxml import html
 
 from divobench_pipeline.core.participants import load_registry, write_registry
+from divobench_pipeline.core.schemas import STAGED_TABLES
 from divobench_pipeline.defs.bus_uploads.intake import ReceiptError, read_receipts, receive_upload
 
 TODAY = dt.date(2026, 11, 23)
@@ -71,3 +73,31 @@ def test_a_damaged_receipt_is_refused_naming_the_file_and_the_field(home, receiv
     with pytest.raises(ReceiptError) as caught:
         read_receipts(home)
     assert str(caught.value).startswith(f"{path}: not a valid receipt: field '{field}': ")
+
+
+def test_the_staged_parquet_files_carry_the_warehouse_types_and_the_uploads_rows(home, receive):
+    accepted = receive("signaleringen.xml", levering(uitkering("U1", Leefvorm="9"), uitkering("U2", BedragNorm="-3"),
+                                                     Statistiekmaand="09"))
+    assert accepted.status == "accepted with signaleringen"
+    con = duckdb.connect()
+    expected_rows = {"bus_uitkering": 2, "bus_persoon": 2, "bus_signalering": 2}
+    for table in STAGED_TABLES:
+        path = home.root / accepted.staging / f"{table.name}.parquet"
+        if table.name not in expected_rows:
+            assert not path.exists()  # a table without rows has no file
+            continue
+        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        assert [(name, kind) for name, kind, *_ in described] == [(c.name, c.sql_type) for c in table.columns]
+        caller = con.execute("SELECT DISTINCT month, participant_id, upload_sha256 FROM read_parquet(?)",
+                             [str(path)]).fetchall()
+        assert caller == [(dt.date(2026, 9, 1), "GM0363", accepted.sha256)]
+        assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0] == expected_rows[
+            table.name]
+    signaleringen = con.execute(
+        "SELECT registratienummer, persoon_nr, kenmerk_nr, waarde FROM read_parquet(?) ORDER BY registratienummer",
+        [str(home.root / accepted.staging / "bus_signalering.parquet")]).fetchall()
+    assert signaleringen == [("U1", None, 10, "9"), ("U2", None, 12, "-3")]
+    uitkeringen = con.execute("SELECT registratienummer, leefvorm, bedrag_norm, datum_invoering FROM read_parquet(?) "
+                              "ORDER BY registratienummer",
+                              [str(home.root / accepted.staging / "bus_uitkering.parquet")]).fetchall()
+    assert uitkeringen == [("U1", None, 1401, dt.date(2026, 9, 28)), ("U2", "1", None, dt.date(2026, 9, 28))]

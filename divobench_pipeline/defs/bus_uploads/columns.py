@@ -4,6 +4,7 @@ signaleringen, the rules between kenmerken, and the staged tables of an accepted
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,21 +18,21 @@ from divobench_pipeline.defs.bus_uploads.shape import (
     LEVEL_KENMERKEN,
     REQUIRED_SIGNALED,
     TABLES,
-    frame,
+    StagedTables,
+    stripped,
+    typed_columns,
 )
-from divobench_pipeline.defs.bus_uploads.values import CHECKS, Invalid
-
-BSN_FAILED = object()  # in the BSN column: a BSN was given but failed (its signalering is already made)
+from divobench_pipeline.defs.bus_uploads.values import CHECKS, Invalid, bsn_problems, date_passes, date_values
 
 
 @dataclass
 class ParsedUpload:
-    """An accepted upload: its month, its Leveringen, the staged rows (without the caller's columns) and how
-    completely each kenmerk was filled in."""
+    """An accepted upload: its month, its Leveringen, the staged rows (without the caller's columns; a frame per
+    table name) and how completely each kenmerk was filled in."""
 
     month: datetime.date
     leveringen: list[dict]
-    tables: dict[str, pd.DataFrame]
+    tables: StagedTables
     volledigheid: pd.DataFrame
     n_uitkeringen: int
     n_personen: int
@@ -59,6 +60,7 @@ class ColumnStage:
     _leveringen: list
     _signals: list[tuple]
     _month: datetime.date | None
+    _pseudonymise: Callable[[str], str]
 
     def _signal(self, key: tuple, gemeentecode: str | None, registratienummer: str | None, persoon_nr: int | None,
                 nr: int, raw: str | None, melding: str) -> None:
@@ -71,34 +73,55 @@ class ColumnStage:
         empty = {k.nr: (self._empty_header[k.nr], len(self._leveringen)) for k in LEVEL_KENMERKEN["levering"]}
         for level, table in TABLES.items():
             context = self._context[level]
-            checked = {k.nr: self._check_column(k, raw)
+            checked = {k.nr: self._check_bsns(raw) if k.kind == "bsn" else self._check_column(k, raw)
                        for k, raw in zip(LEVEL_KENMERKEN[level], self._raw[level], strict=True)}
             self._raw[level] = []
             self._record_checks(level, checked, context)
             data = {name: values for name, values in context.items() if name != "_u"}
             data.update({k.column: checked[k.nr].values for k in LEVEL_KENMERKEN[level]})
-            tables[table.name] = frame(table, data)
+            tables[table.name] = typed_columns(table, data)
             empty.update({nr: (int(column.empty.sum()), len(context["_u"])) for nr, column in checked.items()})
-        tables["bus_signalering"] = self._signal_frame()
-        volledigheid = pd.DataFrame(
-            [{"kenmerk_nr": k.nr, "element": k.element, "niveau": k.level, "leeg": empty[k.nr][0],
-              "totaal": empty[k.nr][1]} for k in KENMERKEN if k.nr >= 5],
-        ).astype({"kenmerk_nr": "Int64", "leeg": "Int64", "totaal": "Int64"})
-        return ParsedUpload(month=self._month, leveringen=[lev.info for lev in self._leveringen], tables=tables,
-                            volledigheid=volledigheid, n_uitkeringen=len(tables["bus_uitkering"]),
-                            n_personen=len(tables["bus_persoon"]))
+        tables["bus_signalering"] = self._signal_columns()
+        shown_kenmerken = [k for k in KENMERKEN if k.nr >= 5]
+        volledigheid = pd.DataFrame({
+            "kenmerk_nr": pd.array([k.nr for k in shown_kenmerken], dtype="Int64"),
+            "element": np.array([k.element for k in shown_kenmerken], dtype=object),
+            "niveau": np.array([k.level for k in shown_kenmerken], dtype=object),
+            "leeg": pd.array([empty[k.nr][0] for k in shown_kenmerken], dtype="Int64"),
+            "totaal": pd.array([empty[k.nr][1] for k in shown_kenmerken], dtype="Int64")})
+        staged = StagedTables(tables)
+        return ParsedUpload(month=self._month, leveringen=[lev.info for lev in self._leveringen], tables=staged,
+                            volledigheid=volledigheid, n_uitkeringen=staged.rows("bus_uitkering"),
+                            n_personen=staged.rows("bus_persoon"))
+
+    def _check_bsns(self, raw: list) -> Checked:
+        """The BSN column, checked at once (:func:`values.bsn_problems`); each valid BSN becomes its pseudonym,
+        a failed one onbekend. The BSN itself never leaves this method."""
+        raw = [stripped(v) for v in raw]
+        present = np.flatnonzero(np.array([v is not None for v in raw], dtype=bool))
+        given = [raw[r] for r in present]
+        problems = bsn_problems(given)
+        valid = problems == None  # noqa: E711 - elementwise over an object array
+        pseudonyms = {bsn: self._pseudonymise(bsn) for bsn in dict.fromkeys(np.array(given, dtype=object)[valid])}
+        values = np.full(len(raw), None, dtype=object)
+        values[present[valid]] = [pseudonyms[given[i]] for i in np.flatnonzero(valid)]
+        failed = {int(present[i]): (None, problems[i]) for i in np.flatnonzero(~valid)}
+        empty = np.ones(len(raw), dtype=bool)
+        empty[present] = False
+        return Checked(values, empty, failed)
 
     @staticmethod
     def _check_column(k: Kenmerk, raw: list) -> Checked:
         """Check a column once per distinct value; typed values (dates as datetime64, whole numbers as Int64)."""
-        if k.kind == "bsn":
-            values = np.array([None if v is BSN_FAILED else v for v in raw], dtype=object)
-            return Checked(values, np.array([v is None for v in raw], dtype=bool), {})
-        codes, distinct = pd.factorize(np.array(raw, dtype=object))
+        codes, distinct = _stripped_codes(*pd.factorize(np.array(raw, dtype=object)))
         check = CHECKS[k.nr]
+        passing = date_passes(distinct) if k.kind == "date" else np.zeros(len(distinct), dtype=bool)
         good: list = []
         failed: dict[int, str] = {}
         for i, value in enumerate(distinct):
+            if passing[i]:
+                good.append(value)
+                continue
             try:
                 good.append(value if check is None else check(value))
             except Invalid as invalid:
@@ -106,7 +129,7 @@ class ColumnStage:
                 failed[i] = str(invalid)
         good.append(None)  # code -1: absent or empty
         if k.kind == "date":
-            values = pd.to_datetime(pd.Series(good, dtype=object), format="%Y%m%d").to_numpy()[codes]
+            values = date_values(good)[codes]
         elif k.kind in ("amount", "signed", "count"):
             values = pd.array(good, dtype="Int64")[codes]
         else:
@@ -153,12 +176,23 @@ class ColumnStage:
                 signal(row, 34, None, "reden beëindiging uitkering ontbreekt, terwijl de einddatum uitkering "
                                       f"{_jjjjmmdd(einde[row])} is ingevuld")
 
-    def _signal_frame(self) -> pd.DataFrame:
+    def _signal_columns(self) -> dict[str, object]:
         rows = sorted(self._signals, key=lambda s: s[0])
         columns = [c for c in schemas.BUS_SIGNALERING.column_names if c not in CALLER_COLUMNS]
         data = dict(zip(columns, ([s[i] for s in rows] for i in range(1, len(columns) + 1)), strict=True))
-        return frame(schemas.BUS_SIGNALERING, data)
+        return typed_columns(schemas.BUS_SIGNALERING, data)
 
+
+
+def _stripped_codes(codes: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """A factorized column of texts as written, as the parser keeps them: stripped, and absent (code -1) where
+    nothing is left; values that differ only in surrounding whitespace become one."""
+    kept = [value.strip() for value in distinct]
+    if all(kept) and all(map(str.__eq__, kept, distinct)):
+        return codes, kept
+    index: dict[str, int] = {}
+    remap = np.array([index.setdefault(value, len(index)) if value else -1 for value in kept] + [-1], dtype=np.intp)
+    return remap[codes], list(index)
 
 
 def _jjjjmmdd(value: np.datetime64) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import collections
 import datetime
+import itertools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from divobench_pipeline.defs.bus_uploads.columns import BSN_FAILED, ColumnStage, ParsedUpload
+from divobench_pipeline.defs.bus_uploads.columns import ColumnStage, ParsedUpload
 from divobench_pipeline.defs.bus_uploads.layout import GROUP_ELEMENTS, kenmerk
 from divobench_pipeline.defs.bus_uploads.messages import (
     DOCTYPE,
@@ -28,7 +29,6 @@ from divobench_pipeline.defs.bus_uploads.messages import (
     structure_error,
 )
 from divobench_pipeline.defs.bus_uploads.shape import (
-    BSN_SLOT,
     LEVEL_KENMERKEN,
     LEVELS,
     ORDER,
@@ -36,14 +36,20 @@ from divobench_pipeline.defs.bus_uploads.shape import (
     REGISTRATIENUMMER_SLOT,
     SLOT,
     TABLES,
+    Plan,
     context_columns,
+    stripped,
 )
 from divobench_pipeline.defs.bus_uploads.stream import Source, prolog_problem
-from divobench_pipeline.defs.bus_uploads.values import CHECKS, FOUR_DIGITS, TWO_DIGITS, Invalid, bsn_problem
+from divobench_pipeline.defs.bus_uploads.values import CHECKS, FOUR_DIGITS, TWO_DIGITS, Invalid
 
 _MAX_PLANS = 10_000
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 _TAG = operator.attrgetter("tag")
+_TEXT = operator.attrgetter("text")
+_TAIL = operator.attrgetter("tail")
+_ATTRIB = operator.attrgetter("attrib")
+_NONES = itertools.repeat(None)
 
 
 @dataclass
@@ -76,7 +82,7 @@ class Reader(ColumnStage):
         self._leveringen: list[_Levering] = []
         self._current: tuple[etree._Element, _Levering] | None = None
         self._registratienummers: dict[str, int] = {}
-        self._plans: dict[str, dict[tuple, tuple]] = {level: {} for level in LEVELS}
+        self._plans: dict[str, dict[tuple, Plan]] = {level: {} for level in LEVELS}
         self._empty_header = dict.fromkeys((k.nr for k in LEVEL_KENMERKEN["levering"]), 0)
         # per level: context columns by name (plus "_u", the row of the uitkering), raw kenmerk columns by slot
         self._context = {level: {name: [] for name in (*context_columns(level), "_u")} for level in TABLES}
@@ -254,11 +260,12 @@ class Reader(ColumnStage):
     # --- records: raw text only ---
 
     def _uitkering(self, elem: etree._Element, lev: _Levering) -> None:
-        row, personen = self._record(elem, "uitkering")
+        personen = self._collect(elem, "uitkering")
         lev.n_uitkeringen += 1
         line = elem.sourceline
         u = len(self._context["uitkering"]["_u"])
-        registratienummer = row[REGISTRATIENUMMER_SLOT]
+        nummers = self._raw["uitkering"][REGISTRATIENUMMER_SLOT]
+        registratienummer = nummers[-1] = stripped(nummers[-1])
         if registratienummer is None:
             self._reasons.append(f"{lev.where}: de Uitkering op regel {line} heeft geen Registratienummer.")
         else:
@@ -274,35 +281,45 @@ class Reader(ColumnStage):
         if not personen:
             self._reasons.append(f"{lev.where}: de Uitkering met Registratienummer {registratienummer} (regel {line}) "
                                  "heeft geen Persoon.")
-        self._append("uitkering", row, (lev.gemeentecode, u))
+        self._add_context("uitkering", (lev.gemeentecode, u))
         for persoon_nr, persoon in enumerate(personen, 1):
             self._persoon(persoon, (lev.gemeentecode, registratienummer, persoon_nr, u))
 
     def _persoon(self, elem: etree._Element, context: tuple) -> None:
-        row, groups = self._record(elem, "persoon")
-        bsn = row[BSN_SLOT]
-        if bsn is not None:
-            problem = bsn_problem(bsn)
-            if problem is None:
-                row[BSN_SLOT] = self._pseudonymise(bsn)
-            else:
-                row[BSN_SLOT] = BSN_FAILED
-                gemeentecode, registratienummer, persoon_nr, u = context
-                self._signal((u, persoon_nr, 18), gemeentecode, registratienummer, persoon_nr, 18, None, problem)
-        self._append("persoon", row, context)
+        groups = self._collect(elem, "persoon")
+        self._add_context("persoon", context)
         if groups:
             gemeentecode, registratienummer, persoon_nr, u = context
             volgnr = dict.fromkeys(GROUP_ELEMENTS, 0)
             for group in groups:
                 volgnr[group.tag] += 1
-                row, _ = self._record(group, GROUP_ELEMENTS[group.tag])
-                self._append(GROUP_ELEMENTS[group.tag], row,
-                             (gemeentecode, registratienummer, persoon_nr, volgnr[group.tag], u))
+                self._collect(group, GROUP_ELEMENTS[group.tag])
+                self._add_context(GROUP_ELEMENTS[group.tag],
+                                  (gemeentecode, registratienummer, persoon_nr, volgnr[group.tag], u))
 
-    def _append(self, level: str, row: list, context: tuple) -> None:
-        """Add one record to its level's column lists (appending through ``map`` keeps the hot path short)."""
+    def _add_context(self, level: str, context: tuple) -> None:
+        """Add one record's context (gemeentecode, registratienummer, ..., the row of its uitkering)."""
         collections.deque(map(list.append, self._context_lists[level], context), maxlen=0)
-        collections.deque(map(list.append, self._raw[level], row), maxlen=0)
+
+    def _collect(self, elem: etree._Element, level: str) -> tuple[etree._Element, ...]:
+        """Append one record's leaf texts, as written, to its level's column lists (None where absent; the
+        column checks strip them); return its child group elements.
+
+        The common record (no text, tail, attribute or nested element where a value belongs) takes only C-level
+        passes over its children; any such oddity goes through :meth:`_record`, which judges it exactly."""
+        children = elem[:]
+        plan = self._plans[level].get(tuple(map(_TAG, children)))
+        if plan is None:
+            plan = self._plan(elem, level, children, tuple(map(_TAG, children)))
+        leaves = plan.leaves(children)
+        if (elem.text is not None or elem.attrib or any(map(_TAIL, children)) or any(map(_ATTRIB, children))
+                or any(map(len, leaves))):
+            row, groups = self._record(elem, level, children)
+            collections.deque(map(list.append, self._raw[level], row), maxlen=0)
+            return tuple(groups)
+        collections.deque(map(list.append, plan.targets, map(_TEXT, leaves)), maxlen=0)
+        collections.deque(map(list.append, plan.absent, _NONES), maxlen=0)
+        return plan.groups(children)
 
     def _record(self, elem: etree._Element, level: str, children: list[etree._Element] | None = None,
                 ) -> tuple[list[str | None], list[etree._Element]]:
@@ -318,7 +335,7 @@ class Reader(ColumnStage):
             self._loose(elem)
         row: list[str | None] = [None] * len(LEVEL_KENMERKEN[level])
         groups = []
-        for child, slot in zip(children, plan, strict=True):
+        for child, slot in zip(children, plan.slots, strict=True):
             tail = child.tail
             if tail is not None and not tail.isspace():
                 self._loose(elem)
@@ -327,18 +344,14 @@ class Reader(ColumnStage):
                 continue
             if len(child) or child.attrib:
                 self._loose(child)
-            text = child.text
-            if text is not None:
-                text = text.strip()
-                if text:
-                    row[slot] = text
+            row[slot] = stripped(child.text)
         return row, groups
 
-    def _plan(self, elem: etree._Element, level: str, children: list[etree._Element], key: tuple) -> tuple:
+    def _plan(self, elem: etree._Element, level: str, children: list[etree._Element], key: tuple) -> Plan:
         """Check one sequence of child elements against bus.xsd; the plan gives each leaf its slot and each child
         group None. A file repeats a handful of sequences, so plans are kept by sequence."""
         order = ORDER[level]
-        plan = []
+        slots = []
         last, last_tag, seen = 0, None, set()
         for child in children:
             spec = order.get(child.tag)
@@ -351,8 +364,8 @@ class Reader(ColumnStage):
                 self._misplaced(child, elem, child.tag)
             last, last_tag = position, child.tag
             seen.add(nr)
-            plan.append(None if nr is None else SLOT[level][nr])
-        plan = tuple(plan)
+            slots.append(None if nr is None else SLOT[level][nr])
+        plan = Plan.of(tuple(slots), self._raw.get(level))
         if len(self._plans[level]) < _MAX_PLANS:
             self._plans[level][key] = plan
         return plan

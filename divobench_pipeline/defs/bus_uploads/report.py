@@ -9,6 +9,7 @@ BSN: the parser never passes one on, and every value the template prints (except
 
 from __future__ import annotations
 
+import collections
 import datetime
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
@@ -78,7 +79,7 @@ def render_upload_report(*, participant_id: str, participant_name: str, filename
 
 def _upload_sections(parsed: ParsedUpload) -> dict:
     """What an accepted upload adds: its Leveringen, signaleringen and completeness per kenmerk."""
-    personen = parsed.tables["bus_persoon"]["gemeentecode"].value_counts()
+    personen = collections.Counter(parsed.tables.columns("bus_persoon")["gemeentecode"])
     leveringen = [{
         "nr": lev["levering_nr"], "gemeente": _gemeente(lev["gemeentecode"]),
         "berichtgever": lev.get("berichtgevercode") or "",
@@ -94,6 +95,8 @@ def _upload_sections(parsed: ParsedUpload) -> dict:
 
 def _signaleringen(signaleringen: pd.DataFrame) -> dict:
     count = len(signaleringen)
+    if not count:
+        return {"count": 0, "count_text": _n(0), "per_kenmerk": [], "rows": [], "truncated_at": None}
     ordered = signaleringen.assign(
         _persoon=signaleringen["persoon_nr"].fillna(0),
         _registratie=signaleringen["registratienummer"].fillna(""),

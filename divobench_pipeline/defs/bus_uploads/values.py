@@ -10,6 +10,8 @@ import operator
 import re
 from collections.abc import Callable
 
+import numpy as np
+
 from divobench_pipeline.defs.bus_uploads.layout import KENMERKEN, Kenmerk
 from divobench_pipeline.defs.bus_uploads.messages import shown
 
@@ -58,6 +60,34 @@ def _date_check(k: Kenmerk) -> Callable[[str], str]:
     return check
 
 
+def _date_parts(raws: list[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month and day of each value that is eight ASCII digits (others: a False mask and zeros)."""
+    eight = np.array([isinstance(raw, str) and len(raw) == 8 for raw in raws], dtype=bool)
+    codes = np.zeros((len(raws), 8), dtype=np.int64)
+    if eight.any():
+        codes[eight] = np.array([raws[i] for i in np.flatnonzero(eight)], dtype="U8").view(np.uint32).reshape(-1, 8)
+    digits = codes - 48
+    eight &= ((digits >= 0) & (digits <= 9)).all(axis=1)
+    number = digits @ (10 ** np.arange(7, -1, -1))
+    return eight, number // 10_000, number // 100 % 100, number % 100
+
+
+def date_passes(raws: list[str]) -> np.ndarray:
+    """For each value, whether the date check (:func:`_date_check`) accepts it, at once over the column:
+    eight ASCII digits, an existing date, a year from 1900 to 2099."""
+    eight, year, month, day = _date_parts(raws)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (leap & (month == 2))
+    return eight & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days) & (year >= 1900) & (year <= 2099)
+
+
+def date_values(raws: list[str | None]) -> np.ndarray:
+    """Checked jjjjmmdd texts (None where absent or failed) as datetime64[ns], NaT for None."""
+    eight, year, month, day = _date_parts(raws)
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]")
+    return np.where(eight, months + (day - 1), np.datetime64("NaT")).astype("datetime64[ns]")
+
+
 def _amount_check(k: Kenmerk) -> Callable[[str], int]:
     def check(raw: str) -> int:
         if not _INTEGER.fullmatch(raw):
@@ -90,12 +120,30 @@ def _text_check(k: Kenmerk) -> Callable[[str], str]:
     return check
 
 
+NOT_NINE_DIGITS = "het burgerservicenummer bestaat niet uit 9 cijfers (nummer niet getoond)"
+FAILS_11_PROEF = "het burgerservicenummer voldoet niet aan de 11-proef (nummer niet getoond)"
+
+
 def bsn_problem(raw: str) -> str | None:
     if not _NINE_DIGITS.fullmatch(raw):
-        return "het burgerservicenummer bestaat niet uit 9 cijfers (nummer niet getoond)"
+        return NOT_NINE_DIGITS
     if not bsn_valid(raw):
-        return "het burgerservicenummer voldoet niet aan de 11-proef (nummer niet getoond)"
+        return FAILS_11_PROEF
     return None
+
+
+def bsn_problems(raws: list[str]) -> np.ndarray:
+    """:func:`bsn_problem` of every BSN at once (object array: None or the melding), in numpy over the digits'
+    code points: ASCII 0-9 only, as the regular expression, and only values of nine characters are looked at."""
+    problems = np.full(len(raws), NOT_NINE_DIGITS, dtype=object)
+    nine = np.fromiter(map(len, raws), dtype=np.int64, count=len(raws)) == 9
+    if nine.any():
+        codes = np.array(raws, dtype=object)[nine].astype("U9").view(np.uint32).reshape(-1, 9).astype(np.int64)
+        digits = (codes >= 48) & (codes <= 57)
+        passes = digits.all(axis=1) & ((codes - 48) @ np.array(_BSN_WEIGHTS) % 11 == 0)
+        problems[np.flatnonzero(nine)[digits.all(axis=1)]] = FAILS_11_PROEF
+        problems[np.flatnonzero(nine)[passes]] = None
+    return problems
 
 
 def _value_check(k: Kenmerk) -> Callable[[str], object] | None:
