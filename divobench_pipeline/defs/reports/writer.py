@@ -55,11 +55,14 @@ class Written:
 
 def write_unit(con: duckdb.DuckDBPyConnection, data: MonthData, registry: Registry, participant_id: str,
                level: str, unit: str, out_dir: Path, printer: Printer, uploads_dir: Path | None) -> list[Path]:
-    """The five files of one unit's report into ``out_dir``."""
+    """The five files of one unit's report into ``out_dir``. Chromium prints the PDF while Python writes the Word
+    file and the infographic."""
     document = build_document(build_report(con, data, registry, participant_id, level, unit, uploads_dir))
     html = render_html(document, out_dir)
+    pdf = printer.submit(html)
+    docx_bytes = render_docx(document)
     png, infographic_pdf = render_infographic(document)
-    contents = (html.encode("utf-8"), printer.pdf(html), render_docx(document), png, infographic_pdf)
+    contents = (html.encode("utf-8"), pdf.result(), docx_bytes, png, infographic_pdf)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [_replace(out_dir / name, content) for name, content in zip(FILES, contents, strict=True)]
 
