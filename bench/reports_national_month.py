@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -97,7 +98,13 @@ def main() -> None:
                   f"{run_phase('indicators', build.FIRST.isoformat(), LAST.isoformat())}")
             (home / BUILT).touch()
         print(f"load average before the reports: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         reports = run_phase("reports")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        reports["cpu_seconds"] = round(cpu, 1)  # the phase's process tree: workers and Chromium included
+        reports["cpu_per_report"] = round(cpu / max(1, reports["reports"]), 3)
+        reports["load_average_after"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
         print(f"reports of {LAST:%Y-%m}, all participants, one run of report_job: {reports}")
         print(f"target < 120 s: {'met' if reports['seconds'] < 120 else 'NOT met'}")
     finally:
