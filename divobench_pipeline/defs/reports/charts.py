@@ -306,16 +306,13 @@ def _funnel_base(p0: float, points: tuple[tuple[float, float], ...], top: float)
 
 def reden_chart(reden_rows: list[tuple[str, int, int]], month_label: str) -> Chart:
     """Uitstroom by reden beëindiging: this month and the last twelve months."""
-    inches = 0.6 + 0.28 * max(1, len(reden_rows))
-    fig = Figure(figsize=(7.2, inches))
-    fig.subplots_adjust(left=0.45, right=0.97, top=1 - 0.1 / inches, bottom=0.35 / inches)
-    ax = fig.add_subplot()
+    fig = _cleared(_frame("reden", (len(reden_rows),), _reden_figure))
+    ax = fig.axes[0]
     labels = [r[0] for r in reden_rows]
     ax.barh(range(len(labels)), [r[2] for r in reden_rows], color=PALETTE[4], edgecolor=LANDELIJK,
             label="laatste 12 maanden")
     ax.barh(range(len(labels)), [r[1] for r in reden_rows], height=0.4, color=OWN, label=month_label)
     ax.set_yticks(range(len(labels)), [label if len(label) <= 48 else label[:46] + "…" for label in labels])
-    ax.invert_yaxis()
     ax.xaxis.set_major_formatter(axis_formatter("uitkeringen"))
     ax.legend(loc="lower right", frameon=False)
     total = sum(r[2] for r in reden_rows) or 1
@@ -325,3 +322,11 @@ def reden_chart(reden_rows: list[tuple[str, int, int]], month_label: str) -> Cha
                  f"Beëindigde uitkeringen algemene bijstand naar reden: {month_label} en de laatste 12 maanden.",
                  _png(fig), ["Reden beëindiging", month_label, "12 maanden", "Aandeel (12 mnd)"], rows)
 
+
+def _reden_figure(count: int) -> Figure:
+    """One bar a reden, the first at the top."""
+    inches = 0.6 + 0.28 * max(1, count)
+    fig = Figure(figsize=(7.2, inches))
+    fig.subplots_adjust(left=0.45, right=0.97, top=1 - 0.1 / inches, bottom=0.35 / inches)
+    fig.add_subplot().invert_yaxis()
+    return fig
