@@ -84,6 +84,25 @@ def test_funnel_flags_a_unit_beyond_the_limits(warehouse_home):
     assert "99,8%-grens" in funnel.text
 
 
+def test_a_chart_drawn_on_a_reused_figure_is_the_chart_of_a_fresh_figure(warehouse_home):
+    """Each process draws every participant's charts on the same figures; nothing of a participant drawn before
+    may show: the PNG bytes equal those drawn on fresh figures."""
+    from divobench_pipeline.defs.reports import charts
+
+    reports = {pid: report_of(warehouse_home, pid, "gemeente", pid) for pid in ("GM0001", "GM0004", "GM0006")}
+
+    def pngs(pid):
+        return {c.key: c.png for c in build_document(reports[pid]).charts}
+
+    charts._frame.cache_clear()
+    fresh = pngs("GM0001")
+    charts._frame.cache_clear()
+    others = [pngs("GM0004"), pngs("GM0006")]
+    assert pngs("GM0001") == fresh
+    assert charts._frame.cache_info().hits > 0  # the figures were reused
+    assert all(other["volume"] != fresh["volume"] for other in others)
+
+
 def test_absent_values_are_a_dash_with_their_reason_never_zero(warehouse_home):
     no_uitstroom = report_of(warehouse_home, "GM0006", "gemeente", "GM0006").block("wi.aandeel_uitstroom_werk.pw")
     assert (no_uitstroom.own.text, no_uitstroom.own.reason) == ("–", "geen uitstroom")

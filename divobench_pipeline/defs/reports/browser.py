@@ -7,7 +7,10 @@ The page is loaded with every network request refused (the HTML is self-containe
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,9 +34,10 @@ def chromium_path() -> str:
     return path
 
 
-class Printer:
-    """Headless Chromium printing HTML to A4 PDF. A fresh page every ``PAGES_PER_TAB`` reports: a page that is
-    reused for ever keeps ~30 MB of each report (measured), a new page costs a few milliseconds."""
+class _Pages:
+    """Headless Chromium printing HTML to A4 PDF, in the printer thread. A fresh page every ``PAGES_PER_TAB``
+    reports: a page that is reused for ever keeps ~30 MB of each report (measured), a new page costs a few
+    milliseconds."""
 
     PAGES_PER_TAB = 10
 
@@ -50,7 +54,7 @@ class Printer:
             self._page.route("**/*", lambda route: route.abort())
         return self._page
 
-    def pdf(self, html: str) -> bytes:
+    def print(self, html: str) -> bytes:
         page = self._fresh_page()
         self._printed += 1
         page.set_content(html, wait_until="load")
@@ -59,15 +63,59 @@ class Printer:
                         margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
 
 
-@contextmanager
-def printer() -> Iterator[Printer]:
-    """A printer on a fresh headless Chromium, closed afterwards."""
+class Printer:
+    """The caller's side of the printer thread, which owns Chromium and its pages (Playwright's synchronous
+    objects may only be used from the thread that made them)."""
+
+    def __init__(self, jobs: queue.Queue):
+        self._jobs = jobs
+
+    def submit(self, html: str) -> Future:
+        """Hand a page to Chromium and return at once (the caller builds the Word file and the infographic while
+        Chromium prints): a future of the PDF's bytes; raises the browser's error on ``result()``."""
+        future: Future = Future()
+        self._jobs.put((html, future))
+        return future
+
+    def pdf(self, html: str) -> bytes:
+        return self.submit(html).result()
+
+
+def _serve(jobs: queue.Queue, started: Future) -> None:
+    """The printer thread: start Chromium, then print each queued page until ``None`` arrives."""
     from playwright.sync_api import sync_playwright
 
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield Printer(browser)
-        finally:
-            browser.close()
+    try:
+        executable = chromium_path()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            try:
+                pages = _Pages(browser)
+                started.set_result(True)
+                while (job := jobs.get()) is not None:
+                    html, future = job
+                    try:
+                        future.set_result(pages.print(html))
+                    except Exception as error:  # handed to the caller waiting on the future
+                        future.set_exception(error)
+            finally:
+                browser.close()
+    except Exception as error:  # Chromium missing or not starting: raised in the caller's thread
+        if not started.done():
+            started.set_exception(error)
+
+
+@contextmanager
+def printer() -> Iterator[Printer]:
+    """A printer on a fresh headless Chromium in a thread of its own, closed afterwards.
+    BrowserMissing when Chromium is not installed."""
+    jobs: queue.Queue = queue.Queue()
+    started: Future = Future()
+    thread = threading.Thread(target=_serve, args=(jobs, started), name="chromium-printer", daemon=True)
+    thread.start()
+    try:
+        started.result()
+        yield Printer(jobs)
+    finally:
+        jobs.put(None)
+        thread.join()

@@ -34,6 +34,8 @@ LIMIT_95 = "#E69F00"   # orange
 LIMIT_998 = "#009E73"  # bluish green
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 DPI = 100
+TITLE_Y = 1.0  # axes titles at a fixed height: nothing is drawn above an axes, and matplotlib's automatic title
+# placement measures every tick label of the axes to find that out (a tenth of drawing a chart)
 matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 8, "axes.spines.top": False,
                             "axes.spines.right": False, "axes.titlesize": 8.5, "svg.fonttype": "none"})
 
@@ -56,6 +58,33 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+@lru_cache(maxsize=32)
+def _frame(kind: str, shape: tuple, build) -> Figure:
+    """A chart's figure with its axes, made once per process for each ``kind`` and ``shape`` and reused for
+    every participant (a fresh figure and its axes, ticks and spines cost about a third of drawing a chart)."""
+    fig = build(*shape)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _cleared(fig: Figure) -> Figure:
+    """``fig`` without what the previous participant drew: its lines, bars (and their containers, which feed
+    the legend), collections and legends, and the data limits they set. Axes, layout, titles and ticks stay;
+    each chart sets them again. Tested: a reused figure gives the same PNG bytes as a fresh one."""
+    for legend in list(fig.legends):
+        legend.remove()
+    for ax in fig.axes:
+        for container in list(ax.containers):
+            container.remove()
+        for artist in [*ax.lines, *ax.collections, *ax.patches]:
+            artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ax.relim()
+        ax.set_autoscale_on(True)
+    return fig
+
+
 class _DutchFormatter(Formatter):
     """Tick labels in Dutch notation, with as many decimals as the axis span needs (percentages for fractions)."""
 
@@ -76,23 +105,17 @@ def axis_formatter(unit_of_measure: str) -> Formatter:
 
 def volume_chart(months, bestand, instroom, uitstroom) -> Chart:
     """Bestand algemene bijstand (line, left axis) and in- and uitstroom (bars, right axis) per month."""
-    fig = Figure(figsize=(7.2, 2.8))
-    fig.subplots_adjust(left=0.09, right=0.91, top=0.86, bottom=0.1)
-    ax = fig.add_subplot()
+    fig = _cleared(_frame("volume", (), _volume_figure))
+    ax, flows = fig.axes
     x = list(range(len(months)))
     ax.plot(x, [math.nan if v is None else v for v in bestand], color=OWN, marker="o", markersize=3,
             label="Bestand (uitkeringen)")
     ax.set_ylabel("bestand")
     ax.yaxis.set_major_formatter(axis_formatter("uitkeringen"))
-    flows = ax.twinx()
     width = 0.4
     flows.bar([i - width / 2 for i in x], [v or 0 for v in instroom], width, color=LANDELIJK, label="Instroom")
     flows.bar([i + width / 2 for i in x], [v or 0 for v in uitstroom], width, color=LIMIT_95, hatch="//",
               label="Uitstroom")
-    flows.set_ylabel("in- en uitstroom")
-    flows.spines["right"].set_visible(True)
-    ax.set_zorder(flows.get_zorder() + 1)
-    ax.patch.set_visible(False)
     ax.set_xticks(x[::3], [nl_month_short(m) for m in months[::3]])
     handles = ax.get_legend_handles_labels()[0] + flows.get_legend_handles_labels()[0]
     fig.legend(handles=handles, loc="upper center", ncol=3, frameon=False)
@@ -103,22 +126,29 @@ def volume_chart(months, bestand, instroom, uitstroom) -> Chart:
                  ["Maand", "Bestand", "Instroom", "Uitstroom"], rows)
 
 
+def _volume_figure() -> Figure:
+    fig = Figure(figsize=(7.2, 2.8))
+    fig.subplots_adjust(left=0.09, right=0.91, top=0.86, bottom=0.1)
+    ax = fig.add_subplot()
+    flows = ax.twinx()
+    flows.set_ylabel("in- en uitstroom")
+    flows.spines["right"].set_visible(True)
+    ax.set_zorder(flows.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    return fig
+
+
 def trend_chart(key: str, title: str, blocks) -> Chart:
     """Small multiples: each indicator of a section over the trend months, own value against landelijk.
 
     Ratios are shown as they are; for counts and sums (a landelijk total is not comparable with one unit) both
     series are an index, the first month with a value = 100.
     """
-    cols = 3
-    rows_n = math.ceil(len(blocks) / cols)
-    inches = 0.35 + 1.75 * rows_n
-    fig = Figure(figsize=(7.2, inches))
-    fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.55 / inches, bottom=0.3 / inches, hspace=0.75, wspace=0.35)
-    axes = fig.subplots(rows_n, cols, squeeze=False)
+    fig = _cleared(_frame("trend", (len(blocks),), _trend_figure))
+    axes = fig.axes
     table = []
-    for k, ax in enumerate(axes.flat):
+    for k, ax in enumerate(axes):
         if k >= len(blocks):
-            ax.set_axis_off()
             continue
         block = blocks[k]
         months = [m for m, _, _ in block.trend]
@@ -129,18 +159,31 @@ def trend_chart(key: str, title: str, blocks) -> Chart:
         x = list(range(len(months)))
         ax.plot(x, [math.nan if v is None else v for v in own], color=OWN, marker="o", markersize=2, label="eigen")
         ax.plot(x, [math.nan if v is None else v for v in land], color=LANDELIJK, linestyle="--", label="landelijk")
-        ax.set_title(wrap_title(block.indicator.name + ("" if block.is_ratio else " (index)")), loc="left")
+        ax.set_title(wrap_title(block.indicator.name + ("" if block.is_ratio else " (index)")), loc="left", y=TITLE_Y)
         ax.yaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure if block.is_ratio else ""))
         ax.set_xticks([x[0], x[-1]], [nl_month_short(months[0]), nl_month_short(months[-1])])
         unit = block.indicator.unit_of_measure
         for m, o, g in block.trend:
             table.append([block.indicator.name, nl_month(m), format_value(unit, o), format_value(unit, g)])
         ax.yaxis.set_major_locator(MaxNLocator(4))
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=2, frameon=False)
     return Chart(key, title, "Eigen waarde (doorgetrokken) tegen landelijk (gestreept) per maand; "
                  "aantallen als index (eerste maand = 100).", _png(fig),
                  ["Indicator", "Maand", "Eigen", "Landelijk"], table)
+
+
+def _trend_figure(count: int) -> Figure:
+    """Three small multiples a row; the cells after the last of ``count`` stay empty."""
+    cols = 3
+    rows_n = math.ceil(count / cols)
+    inches = 0.35 + 1.75 * rows_n
+    fig = Figure(figsize=(7.2, inches))
+    fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.55 / inches, bottom=0.3 / inches, hspace=0.75, wspace=0.35)
+    for k, ax in enumerate(fig.subplots(rows_n, cols, squeeze=False).flat):
+        if k >= count:
+            ax.set_axis_off()
+    return fig
 
 
 def wrap_title(text: str, width: int = 30) -> str:
@@ -160,13 +203,10 @@ def _index(series):
 def spread_chart(key: str, title: str, blocks) -> Chart:
     """Per ratio indicator: for every group compared with, the range (whisker), the quartiles (box) and the
     median (tick) over the group's units, and the own value as a vertical line."""
-    heights = [max(1, sum(1 for g in b.groups if g.spread)) for b in blocks]
-    inches = 0.3 + sum(0.2 * h + 0.45 for h in heights)
-    fig = Figure(figsize=(7.2, inches))
-    fig.subplots_adjust(left=0.34, right=0.97, top=1 - 0.3 / inches, bottom=0.25 / inches, hspace=0.9)
-    axes = fig.subplots(len(blocks), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
+    heights = tuple(max(1, sum(1 for g in b.groups if g.spread)) for b in blocks)
+    fig = _cleared(_frame("spread", heights, _spread_figure))
     table = []
-    for ax, block in zip(axes.flat, blocks, strict=True):
+    for ax, block in zip(fig.axes, blocks, strict=True):
         groups = [g for g in block.groups if g.spread]
         ys = list(range(len(groups)))
         low, q1, med, q3, high = zip(*(g.spread for g in groups), strict=True) if groups else ((),) * 5
@@ -178,7 +218,7 @@ def spread_chart(key: str, title: str, blocks) -> Chart:
             ax.axvline(block.own.value, color=OWN, linewidth=2)
         ax.set_yticks(ys, [g.label[:45] for g in groups])
         ax.set_ylim(len(groups) - 0.5, -0.5)
-        ax.set_title(block.indicator.name, loc="left")
+        ax.set_title(block.indicator.name, loc="left", y=TITLE_Y)
         ax.xaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure))
         ax.xaxis.set_major_locator(MaxNLocator(5))
         for group in groups:
@@ -187,6 +227,15 @@ def spread_chart(key: str, title: str, blocks) -> Chart:
                  "blok = middelste helft (kwartielen), zwarte streep = mediaan; de oranjerode lijn is de eigen waarde.",
                  _png(fig), ["Indicator", "Groep", "Minimum", "Q1", "Mediaan", "Q3", "Maximum", "Eigen", "Plaats"],
                  table)
+
+
+def _spread_figure(*heights: int) -> Figure:
+    """One axes a row, each as high as its number of groups."""
+    inches = 0.3 + sum(0.2 * h + 0.45 for h in heights)
+    fig = Figure(figsize=(7.2, inches))
+    fig.subplots_adjust(left=0.34, right=0.97, top=1 - 0.3 / inches, bottom=0.25 / inches, hspace=0.9)
+    fig.subplots(len(heights), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
+    return fig
 
 
 def funnel_chart(block) -> Chart:
@@ -257,16 +306,13 @@ def _funnel_base(p0: float, points: tuple[tuple[float, float], ...], top: float)
 
 def reden_chart(reden_rows: list[tuple[str, int, int]], month_label: str) -> Chart:
     """Uitstroom by reden beëindiging: this month and the last twelve months."""
-    inches = 0.6 + 0.28 * max(1, len(reden_rows))
-    fig = Figure(figsize=(7.2, inches))
-    fig.subplots_adjust(left=0.45, right=0.97, top=1 - 0.1 / inches, bottom=0.35 / inches)
-    ax = fig.add_subplot()
+    fig = _cleared(_frame("reden", (len(reden_rows),), _reden_figure))
+    ax = fig.axes[0]
     labels = [r[0] for r in reden_rows]
     ax.barh(range(len(labels)), [r[2] for r in reden_rows], color=PALETTE[4], edgecolor=LANDELIJK,
             label="laatste 12 maanden")
     ax.barh(range(len(labels)), [r[1] for r in reden_rows], height=0.4, color=OWN, label=month_label)
     ax.set_yticks(range(len(labels)), [label if len(label) <= 48 else label[:46] + "…" for label in labels])
-    ax.invert_yaxis()
     ax.xaxis.set_major_formatter(axis_formatter("uitkeringen"))
     ax.legend(loc="lower right", frameon=False)
     total = sum(r[2] for r in reden_rows) or 1
@@ -276,3 +322,11 @@ def reden_chart(reden_rows: list[tuple[str, int, int]], month_label: str) -> Cha
                  f"Beëindigde uitkeringen algemene bijstand naar reden: {month_label} en de laatste 12 maanden.",
                  _png(fig), ["Reden beëindiging", month_label, "12 maanden", "Aandeel (12 mnd)"], rows)
 
+
+def _reden_figure(count: int) -> Figure:
+    """One bar a reden, the first at the top."""
+    inches = 0.6 + 0.28 * max(1, count)
+    fig = Figure(figsize=(7.2, inches))
+    fig.subplots_adjust(left=0.45, right=0.97, top=1 - 0.1 / inches, bottom=0.35 / inches)
+    fig.add_subplot().invert_yaxis()
+    return fig

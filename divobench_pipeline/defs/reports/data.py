@@ -57,6 +57,7 @@ class MonthData:
     gemeente_names: dict[str, str] = field(default_factory=dict)
     reden: pd.DataFrame = field(default_factory=pd.DataFrame)  # gemeente, month, reden, label, uitkeringen
     cbs: CbsYear | None = None
+    _funnel_points: dict[str, list[tuple[float, float]]] = field(default_factory=dict, repr=False)
 
     def unit_map(self, level: str, unit: str) -> dict:
         """One unit's values: {"months": months with any value, "values": {indicator: {month: row}}}."""
@@ -93,6 +94,22 @@ class MonthData:
         frame = self.members[["group_type", "group_code", "group_name"]].drop_duplicates(["group_type", "group_code"])
         return {(t, c): n for t, c, n in frame.itertuples(index=False)}
 
+    def funnel_points(self, indicator: str) -> list[tuple[float, float]]:
+        """(denominator, value) of every landelijk unit with a denominator above 0 in ``month``: the dots of the
+        indicator's funnel plot, the same in every report of the month."""
+        if indicator not in self._funnel_points:
+            units = self.members[self.members["group_type"] == "landelijk"][["unit_level", "unit"]]
+            values = self._current_values[(self._current_values["indicator"] == indicator)
+                                          & (self._current_values["denominator"] > 0)]
+            points = values.merge(units, left_on=["level", "unit"], right_on=["unit_level", "unit"])
+            self._funnel_points[indicator] = list(zip(points["denominator"].astype(float),
+                                                      points["value"].astype(float), strict=True))
+        return self._funnel_points[indicator]
+
+    @cached_property
+    def _current_values(self) -> pd.DataFrame:
+        return self.values[self.values["month"] == pd.Timestamp(self.month)]
+
     @cached_property
     def spread_by_indicator(self) -> dict[str, pd.DataFrame]:
         return {code: rows.set_index(["group_type", "group_code"])
@@ -105,12 +122,13 @@ def months_back(month: dt.date, count: int) -> dt.date:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with plain Python values: months as dates, NaN as None; group columns renamed like units'."""
+    """Rows as dicts with plain Python values: months as dates, NaN as None; group columns renamed like units'.
+    Built column by column (``to_dict("records")`` boxes every value on its own: seconds for a national month)."""
     frame = frame.rename(columns={"group_value": "value", "group_median": "median", "group_n": "n"})
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    for record in records:
-        record["month"] = record["month"].date()
-    return records
+    columns = [[ts.date() for ts in frame[name]] if name == "month"
+               else frame[name].astype(object).where(frame[name].notna(), None).tolist() for name in frame.columns]
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def months_with_data(con: duckdb.DuckDBPyConnection) -> list[dt.date]:

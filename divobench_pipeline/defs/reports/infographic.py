@@ -9,7 +9,7 @@ import math
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from divobench_pipeline.defs.reports.charts import GREY, LANDELIJK, OWN, axis_formatter, wrap_title
+from divobench_pipeline.defs.reports.charts import GREY, LANDELIJK, OWN, TITLE_Y, axis_formatter, wrap_title
 from divobench_pipeline.defs.reports.document import Document
 from divobench_pipeline.defs.reports.formatting import nl_date, nl_month, nl_month_short
 
@@ -21,7 +21,7 @@ def render_infographic(document: Document) -> tuple[bytes, bytes]:
     """(PNG, PDF) of the one-page infographic."""
     fig = _figure(document)
     png, pdf = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png", dpi=100)
+    fig.savefig(png, format="png", dpi=100, pil_kwargs={"compress_level": 1})
     fig.savefig(pdf, format="pdf")
     return png.getvalue(), pdf.getvalue()
 
@@ -65,4 +65,5 @@ def _sparkline(fig: Figure, document: Document) -> None:
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(colors=GREY)
     ax.yaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure))
-    ax.set_title(f"{block.indicator.name}, laatste {len(months)} maanden", loc="left", fontsize=11, color=INK)
+    ax.set_title(f"{block.indicator.name}, laatste {len(months)} maanden", loc="left", fontsize=11, color=INK,
+                 y=TITLE_Y)

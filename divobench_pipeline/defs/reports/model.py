@@ -303,15 +303,10 @@ def _funnel(data: MonthData, indicator: IndicatorLike, own_row: dict | None) -> 
     if target is None or target["value"] is None:
         return None
     p0 = target["value"]
-    units = data.members[data.members["group_type"] == "landelijk"][["unit_level", "unit"]]
-    values = data.values[(data.values["indicator"] == indicator.code) &
-                         (data.values["month"] == pd.Timestamp(data.month)) & (data.values["denominator"] > 0)]
-    points = values.merge(units, left_on=["level", "unit"], right_on=["unit_level", "unit"])
     own = None  # (denominator, value)
     if own_row is not None and own_row["denominator"] and own_row["denominator"] > 0:
         own = (float(own_row["denominator"]), float(own_row["value"]))
     where = position(own[1], p0, own[0]) if own else "binnen"
     text = (f"De eigen waarde ({format_value('fractie', own[1])} van {int(own[0])}) {POSITION_TEXT[where]}."
             if own else "Geen eigen waarde om te plaatsen (noemer 0 of niet aangeleverd).")
-    return Funnel(p0, list(zip(points["denominator"].astype(float), points["value"].astype(float), strict=True)),
-                  own, where, text)
+    return Funnel(p0, data.funnel_points(indicator.code), own, where, text)

@@ -8,6 +8,7 @@ import io
 
 import docx
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.shared import Cm, Pt
 
 from divobench_pipeline.defs.reports.charts import Chart
@@ -26,7 +27,7 @@ def render_docx(document: Document) -> bytes:
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Cm(1.8))
     out.styles["Normal"].font.size = Pt(9.5)
-    out.add_heading(report.title, level=0)
+    _heading(out, report.title, level=0)
     out.add_paragraph(f"Deelnemer {report.participant.name} ({report.participant.id})"
                       + (f", gemeente {report.unit}" if report.unit != report.participant.id else ""))
     upload = (f"ontvangen {nl_date(quality.upload.received)}, kenmerk {quality.upload.kenmerk} "
@@ -34,13 +35,13 @@ def render_docx(document: Document) -> bytes:
     _table(out, ["Gegeven", "Waarde"], [["Datamaand", nl_month(report.month)], ["Upload in gebruik", upload],
                                         ["Status groepswaarden", report.status],
                                         ["Gemaakt op", nl_date(report.generated_at)]])
-    out.add_heading(f"Kerncijfers {nl_month(report.month)}", level=1)
+    _heading(out, f"Kerncijfers {nl_month(report.month)}", level=1)
     _table(out, ["Indicator", "Eigen", "Landelijk"],
            [[_named(b), _with_reason(b.own), b.landelijk.text] for b in document.headline])
     for chart in document.overview:
         _chart(out, chart)
     for view in document.sections:
-        out.add_heading(view.title, level=1)
+        _heading(out, view.title, level=1)
         if view.note:
             out.add_paragraph(view.note)
         if not view.blocks:
@@ -49,7 +50,7 @@ def render_docx(document: Document) -> bytes:
                [[_named(b), _with_reason(b.own), b.landelijk.text, *_landelijk_cells(b), nl_month(b.data_month)]
                 for b in view.blocks])
         for block in (b for b in view.blocks if len(b.groups) > 1 or b.peers):
-            out.add_heading(f"{_named(block)}: vergeleken", level=2)
+            _heading(out, f"{_named(block)}: vergeleken", level=2)
             rows = [[f"{report.unit_name} (eigen)", _with_reason(block.own), "", "", "", "", "", "", ""]]
             rows += [[g.label, _with_reason(g.value), g.median.text, str(g.n),
                       *(g.spread_text[k] if g.spread_text else MISSING for k in (0, 1, 3, 4)), g.place]
@@ -59,16 +60,17 @@ def render_docx(document: Document) -> bytes:
                    rows)
         for chart in view.charts:
             _chart(out, chart)
-    out.add_heading("Met wie vergeleken", level=1)
+    _heading(out, "Met wie vergeleken", level=1)
     out.add_paragraph("Een groepswaarde is gepoold over de gemeenten met cijfers (som tellers / som noemers). "
                       "De mediaan en de kwartielen gaan over de waarden van de afzonderlijke gemeenten.")
     if report.neighbours:
-        out.add_heading("Vergelijkbare gemeenten (afstand op CBS-kenmerken)", level=2)
+        _heading(out, "Vergelijkbare gemeenten (afstand op CBS-kenmerken)", level=2)
         _table(out, ["Rang", "Gemeente", "Afstand"], [[str(r), n, nl_number(d, 2)] for r, n, d in report.neighbours])
     _quality(out, quality)
-    out.add_heading("Definities", level=1)
+    _heading(out, "Definities", level=1)
     for block in document.definitions:
-        paragraph = out.add_paragraph(style="List Number")
+        paragraph = out.add_paragraph()
+        paragraph._p.style = _style_id(out, "List Number", WD_STYLE_TYPE.PARAGRAPH)
         paragraph.add_run(f"{block.indicator.name}").bold = True
         paragraph.add_run(f" ({block.indicator.code}, {unit_label(block.indicator.unit_of_measure)}): "
                           f"{block.indicator.description}")
@@ -91,16 +93,44 @@ def _landelijk_cells(block) -> list[str]:
 
 
 def _table(out, header: list[str], rows: list[list[str]]) -> None:
+    """A table in ``TABLE_STYLE``; each cell holds its text in one run of the cell's paragraph (what
+    ``cell.text = ...`` writes, without its per-cell lookups: a report has ~2,000 cells)."""
     table = out.add_table(rows=1 + len(rows), cols=len(header))
-    table.style = TABLE_STYLE
-    for cells, values in zip((r.cells for r in table.rows), [header, *rows], strict=True):
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = value
+    table._tbl.tblStyle_val = _style_id(out, TABLE_STYLE, WD_STYLE_TYPE.TABLE)
+    for tr, values in zip(table._tbl.tr_lst, [header, *rows], strict=True):
+        for tc, value in zip(tr.tc_lst, values, strict=True):
+            _text(tc.p_lst[0].add_r(), value)
     out.add_paragraph()
 
 
+def _text(run, value: str) -> None:
+    """``run.text = value``; plain text (no tab or line break) as one ``w:t``, as python-docx writes it, without
+    its character-by-character scan."""
+    if any(c in value for c in "\t\n\r"):
+        run.text = value
+    elif value:
+        run.add_t(value)
+
+
+def _heading(out, text: str, level: int) -> None:
+    """``out.add_heading(text, level)`` with the style's id looked up once."""
+    paragraph = out.add_paragraph(text)
+    paragraph._p.style = _style_id(out, "Title" if level == 0 else f"Heading {level}", WD_STYLE_TYPE.PARAGRAPH)
+
+
+_STYLE_IDS: dict[tuple[str, WD_STYLE_TYPE], str | None] = {}
+
+
+def _style_id(out, name: str, kind: WD_STYLE_TYPE) -> str | None:
+    """The id of a named style. python-docx looks a name up on every use (two XPath queries over styles.xml);
+    every report starts from python-docx's default template, so the ids are the same in every document."""
+    if (name, kind) not in _STYLE_IDS:
+        _STYLE_IDS[name, kind] = out.part.get_style_id(name, kind)
+    return _STYLE_IDS[name, kind]
+
+
 def _chart(out, chart: Chart) -> None:
-    out.add_heading(chart.title, level=2)
+    _heading(out, chart.title, level=2)
     out.add_picture(io.BytesIO(chart.png), width=Cm(17))
     caption = out.add_paragraph(chart.caption)
     caption.runs[0].italic = True
@@ -109,18 +139,18 @@ def _chart(out, chart: Chart) -> None:
 
 
 def _quality(out, quality) -> None:
-    out.add_heading("Datakwaliteit", level=1)
+    _heading(out, "Datakwaliteit", level=1)
     if quality.upload:
         u = quality.upload
         out.add_paragraph(f"Upload in gebruik: ontvangen {nl_date(u.received)}, kenmerk {u.kenmerk}, "
                           f"{nl_number(u.uitkeringen)} uitkeringen, {nl_number(u.personen)} personen, "
                           f"{nl_number(u.signaleringen)} signaleringen."
                           + (f" Uploadrapport: {u.report}" if u.report else ""))
-    out.add_heading("Aanleverstatus", level=2)
+    _heading(out, "Aanleverstatus", level=2)
     _table(out, ["Maand", "Status", "Uiterste datum", "Ontvangen", "Uitkeringen", "Signalen"],
            [[s["maand"], s["status"], s["deadline"], s["ontvangen"], s["uitkeringen"], s["signalen"]]
             for s in quality.status])
-    out.add_heading(f"Signaleringen in de upload ({nl_number(quality.signaleringen_total)})", level=2)
+    _heading(out, f"Signaleringen in de upload ({nl_number(quality.signaleringen_total)})", level=2)
     if quality.signaleringen:
         _table(out, ["Kenmerk", "Melding", "Aantal"],
                [[s["kenmerk"], s["melding"], s["aantal"]] for s in quality.signaleringen])

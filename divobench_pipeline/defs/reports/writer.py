@@ -45,11 +45,14 @@ class Written:
 
 def write_unit(con: duckdb.DuckDBPyConnection, data: MonthData, registry: Registry, participant_id: str,
                level: str, unit: str, out_dir: Path, printer: Printer, uploads_dir: Path | None) -> list[Path]:
-    """The five files of one unit's report into ``out_dir``."""
+    """The five files of one unit's report into ``out_dir``. Chromium prints the PDF while Python writes the Word
+    file and the infographic."""
     document = build_document(build_report(con, data, registry, participant_id, level, unit, uploads_dir))
     html = render_html(document, out_dir)
+    pdf = printer.submit(html)
+    docx_bytes = render_docx(document)
     png, infographic_pdf = render_infographic(document)
-    contents = (html.encode("utf-8"), printer.pdf(html), render_docx(document), png, infographic_pdf)
+    contents = (html.encode("utf-8"), pdf.result(), docx_bytes, png, infographic_pdf)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [_replace(out_dir / name, content) for name, content in zip(FILES, contents, strict=True)]
 
@@ -77,10 +80,10 @@ def write_participant(con: duckdb.DuckDBPyConnection, data: MonthData, registry:
 
 def write_month(con: duckdb.DuckDBPyConnection, home: DivobenchHome, registry: Registry, month: dt.date,
                 participant_ids: Iterable[str], printer: Printer,
-                fingerprints: dict[str, str] | None = None) -> list[Written]:
-    """The reports of ``participant_ids`` for ``month`` under the data directory, reading the month once.
-    Participants without figures for the month get none (they are not in the result)."""
-    data = load_month(con, month)
+                fingerprints: dict[str, str] | None = None, data: MonthData | None = None) -> list[Written]:
+    """The reports of ``participant_ids`` for ``month`` under the data directory, reading the month once (or
+    using ``data``, read before). Participants without figures for the month get none (not in the result)."""
+    data = data or load_month(con, month)
     results = []
     for pid in participant_ids:
         try:
@@ -96,28 +99,55 @@ def write_reports(home: DivobenchHome, registry: Registry, wanted: dict[dt.date,
     """The reports of every (month, participant) in ``wanted``, over ``workers`` processes (default:
     ``$DIVOBENCH_REPORT_WORKERS``, else the number of cores).
 
-    Each worker reads the warehouse read-only, prints with its own browser and reads each of its months once;
-    the work is split into contiguous runs of month-participants of about equal size.
+    The work is split into contiguous runs of month-participants of about equal size; each worker reads the
+    warehouse read-only and prints with its own browser. A month shared by several workers is read once, here,
+    while the workers start (imports, Chromium), and handed to them; a worker reads its other months itself.
     """
     pairs = [(month, pid) for month in sorted(wanted) for pid in wanted[month]]
     workers = workers or int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1)
     workers = max(1, min(workers, len(pairs) // MIN_PER_WORKER))
-    shares = [pairs[k * len(pairs) // workers:(k + 1) * len(pairs) // workers] for k in range(workers)]
-    tasks = [(home, registry, share, fingerprints) for share in shares if share]
-    if len(tasks) <= 1:
-        return [w for task in tasks for w in _write_share(*task)]
-    with ProcessPoolExecutor(len(tasks), mp_context=multiprocessing.get_context("spawn")) as pool:
+    shares = [share for k in range(workers) if (share := pairs[k * len(pairs) // workers:
+                                                               (k + 1) * len(pairs) // workers])]
+    if len(shares) <= 1:
+        return [w for share in shares for w in _write_share(home, registry, share, fingerprints, {})]
+    with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("spawn")) as pool:
+        warming = [pool.submit(_warm_up) for _ in shares]
+        shared = _shared_months(home, shares)
+        for started in warming:
+            started.result()
+        tasks = [(home, registry, share, fingerprints, {m: d for m, d in shared.items() if m in dict(share)})
+                 for share in shares]
         return [w for done in pool.map(_write_share, *zip(*tasks, strict=True)) for w in done]
 
 
+def _warm_up() -> None:
+    """Nothing: unpickling this function in a fresh worker imports this module and what it draws with."""
+
+
+def _shared_months(home: DivobenchHome, shares: list[list[tuple[dt.date, str]]]) -> dict[dt.date, MonthData]:
+    """The data of every month that more than one share holds (a national month split over the workers)."""
+    months = [m for m in {m for share in shares for m, _ in share}
+              if sum(any(month == m for month, _ in share) for share in shares) > 1]
+    found = {}
+    with read_warehouse(home.warehouse) as con:
+        for month in sorted(months):
+            try:
+                found[month] = load_month(con, month)
+            except NoData:
+                continue  # the worker raises it as before
+    return found
+
+
 def _write_share(home: DivobenchHome, registry: Registry, pairs: list[tuple[dt.date, str]],
-                 fingerprints: dict[tuple[dt.date, str], str | None]) -> list[Written]:
+                 fingerprints: dict[tuple[dt.date, str], str | None],
+                 preloaded: dict[dt.date, MonthData]) -> list[Written]:
     by_month: dict[dt.date, list[str]] = {}
     for month, pid in pairs:
         by_month.setdefault(month, []).append(pid)
     with read_warehouse(home.warehouse) as con, printer() as pdf_printer:
         return [w for month, pids in by_month.items() for w in write_month(
-            con, home, registry, month, pids, pdf_printer, {pid: fingerprints.get((month, pid)) for pid in pids})]
+            con, home, registry, month, pids, pdf_printer, {pid: fingerprints.get((month, pid)) for pid in pids},
+            preloaded.get(month))]
 
 
 def _replace(path: Path, content: bytes) -> Path:
