@@ -2,6 +2,7 @@
 and `divobench refresh`)."""
 
 import datetime as dt
+import importlib
 
 import dagster as dg
 
@@ -9,7 +10,7 @@ from divobench_pipeline.core.months import deadline, month_ranges, shift_month
 from divobench_pipeline.core.participants import Participant, Registry
 from divobench_pipeline.defs.wi_indicators.planning import indicator_fingerprints
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
-from divobench_pipeline.orchestration.pipeline import launches, planners, staging_ranges
+from divobench_pipeline.orchestration.pipeline import domain_jobs, launches, plan_all, planners, staging_ranges
 from divobench_pipeline.orchestration.plan import PlannedRun
 
 ORDER = ["GM0001", "GM0002", "GM0003", "SV-X"]
@@ -65,6 +66,19 @@ def test_planners_come_from_the_domains_in_their_order():
         "divobench_pipeline.defs.wi_indicators.planning", "divobench_pipeline.defs.aanleverstatus.planning",
         "divobench_pipeline.defs.cbs_kerncijfers.planning", "divobench_pipeline.defs.questionnaires.planning",
         "divobench_pipeline.defs.statushouders.planning", "divobench_pipeline.defs.reports.planning"]
+
+
+def test_a_domain_whose_jobs_are_all_skipped_is_not_planned(monkeypatch):
+    assert domain_jobs("reports") == {"report_job"}
+    assert domain_jobs("bus_uploads") == {"bus_intake_job", "bus_staging_job"}
+    asked = []
+    for planner in planners():
+        domain = planner.__module__.split(".")[-2]
+        monkeypatch.setattr(importlib.import_module(planner.__module__), "plan",
+                            lambda *args, domain=domain: asked.append(domain) or [])
+    plan_all(None, Registry(()), None, skip_jobs=frozenset({"report_job", "bus_staging_job"}))
+    assert asked == ["bus_uploads", "cbs", "wi_indicators", "aanleverstatus", "cbs_kerncijfers", "questionnaires",
+                     "statushouders"]
 
 
 def test_month_arithmetic_across_a_year_end():

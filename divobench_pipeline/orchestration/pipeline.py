@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from divobench_pipeline.core.home import DivobenchHome
 from divobench_pipeline.core.months import Month, contiguous_runs, parse_month_key, shift_month
@@ -46,8 +47,20 @@ def planning_functions(name: str, domains: Sequence[str] = DOMAINS) -> list:
     return found
 
 
-def plan_all(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyConnection | None) -> list[PlannedRun]:
-    return [run for planner in planners() for run in planner(home, registry, con)]
+def plan_all(home: DivobenchHome, registry: Registry, con: duckdb.DuckDBPyConnection | None,
+             skip_jobs: frozenset[str] = frozenset()) -> list[PlannedRun]:
+    """Every domain's planned runs; a domain all of whose jobs are in ``skip_jobs`` is not asked."""
+    domains = [d for d in DOMAINS if not skip_jobs or not domain_jobs(d) <= skip_jobs]
+    return [run for planner in planners(domains) for run in planner(home, registry, con)]
+
+
+def domain_jobs(domain: str) -> frozenset[str]:
+    """The names of the jobs in ``defs/<domain>/jobs.py`` (none when it has no such module)."""
+    module = f"divobench_pipeline.defs.{domain}.jobs"
+    if importlib.util.find_spec(module) is None:
+        return frozenset()
+    return frozenset(job.name for job in vars(importlib.import_module(module)).values()
+                     if isinstance(job, UnresolvedAssetJobDefinition | dg.JobDefinition))
 
 
 @dataclass(frozen=True)

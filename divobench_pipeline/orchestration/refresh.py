@@ -49,14 +49,16 @@ class RefreshOutcome:
                 f"in {run.seconds:.1f} s (run {run.run_id[:8]})" for run in self.runs]
 
 
-def current_plan(home: DivobenchHome, instance: dg.DagsterInstance | None = None) -> list[PlannedRun]:
-    """What every domain's planner finds out of date now; with ``instance``, the source versions that changed
-    are observed in it first (so the UI shows why the planned partitions are stale)."""
+def current_plan(home: DivobenchHome, instance: dg.DagsterInstance | None = None,
+                 skip_jobs: frozenset[str] = frozenset()) -> list[PlannedRun]:
+    """What every domain's planner finds out of date now (domains whose jobs are all skipped are not asked); with
+    ``instance``, the source versions that changed are observed in it first (so the UI shows why the planned
+    partitions are stale)."""
     registry = load_registry(home.participants_file)
     with read_warehouse(home.warehouse) as con:
         if instance is not None:
             observe_changed_sources(instance, source_versions_all(home, registry, con))
-        return plan_all(home, registry, con)
+        return plan_all(home, registry, con, skip_jobs)
 
 
 def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None,
@@ -75,7 +77,7 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None,
         order, new = register_participants(instance, registry)
         if new:
             instance.add_dynamic_partitions("participant", new)
-        wave = [launch for run in current_plan(home, instance) for launch in launches(run, order)
+        wave = [launch for run in current_plan(home, instance, skip_jobs) for launch in launches(run, order)
                 if launch.run_key not in done and launch.job not in skip_jobs]
         if not wave:
             return outcome

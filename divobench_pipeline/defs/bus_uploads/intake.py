@@ -158,7 +158,8 @@ def receive_waiting(home: DivobenchHome, registry: Registry, waiting: list[tuple
     """Receive files waiting in the inbox: each participant's in order, participants side by side.
 
     A national month is hundreds of independent files, so with more than one core they are received by
-    worker processes (``DIVOBENCH_INTAKE_WORKERS``, default: the number of cores), largest participants first.
+    worker processes (``DIVOBENCH_INTAKE_WORKERS``, default: the number of cores), largest participants first;
+    each task carries only its own participant (the whole registry, pickled per task, cost ~1 s a national month).
     """
     groups: dict[str, list[Path]] = {}
     for participant_id, path in waiting:
@@ -169,8 +170,8 @@ def receive_waiting(home: DivobenchHome, registry: Registry, waiting: list[tuple
                 for pid, path in waiting]
     largest_first = sorted(groups.items(), key=lambda item: -sum(p.stat().st_size for p in item[1]))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_receive_participant_files, home, registry, pid, paths, pseudonym_key, archive_key)
-                   for pid, paths in largest_first]
+        futures = [pool.submit(_receive_participant_files, home, Registry((registry[pid],)), pid, paths,
+                               pseudonym_key, archive_key) for pid, paths in largest_first]
         return [receipt for future in futures for receipt in future.result()]
 
 
