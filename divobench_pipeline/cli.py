@@ -7,8 +7,6 @@ import csv
 import datetime as dt
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -22,6 +20,7 @@ from divobench_pipeline.defs.comparisons.exports import number as _number
 from divobench_pipeline.defs.reports.commands import add_report_command, print_report_paths
 from divobench_pipeline.defs.statushouders.intake import SOURCES as STATUSHOUDERS_SOURCES
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
+from divobench_pipeline.serve import serve as serve_dagster
 
 
 class UserError(Exception):
@@ -380,20 +379,4 @@ def cmd_status(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    home = _home()
-    env = {**os.environ, "DIVOBENCH_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "divobench_pipeline.definitions",
-               "--host", args.host, "--port", str(args.port)]
-    process = subprocess.Popen(command, env=env, cwd=home.root, start_new_session=True)
-
-    def stop(signum, frame):
-        os.killpg(process.pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(f"Dagster UI on http://{args.host}:{args.port} (data directory {home.root}); Ctrl-C stops it.")
-    try:
-        return process.wait()
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+    return serve_dagster(_home(), args.host, args.port)
