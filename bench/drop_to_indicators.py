@@ -45,29 +45,30 @@ def answers(port: int) -> bool:
         return False
 
 
-def sensor_ticked(port: int) -> bool:
-    query = ("{ repositoriesOrError { ... on RepositoryConnection { nodes { sensors { name "
-             "sensorState { ticks(limit: 1) { status } } } } } } }")
+def graphql(port: int, query: str) -> dict | None:
+    """The ``data`` of a GraphQL query to the webserver, None while it does not answer."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
                                      headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            nodes = json.load(response)["data"]["repositoriesOrError"]["nodes"]
+            return json.load(response)["data"]
     except (OSError, KeyError, TypeError):
-        return False
+        return None
+
+
+def sensor_ticked(port: int) -> bool:
+    data = graphql(port, "{ repositoriesOrError { ... on RepositoryConnection { nodes { sensors { name "
+                         "sensorState { ticks(limit: 1) { status } } } } } } }")
+    nodes = ((data or {}).get("repositoriesOrError") or {}).get("nodes") or []
     return any(s["name"] == "bus_upload_sensor" and s["sensorState"]["ticks"] for n in nodes for s in n["sensors"])
 
 
 def idle(port: int) -> bool:
     """The sensor has ticked and no run is queued or under way (e.g. the CBS kerncijfers loaded at start)."""
-    query = "{ runsOrError { ... on Runs { results { status } } } }"
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            runs = json.load(response)["data"]["runsOrError"]["results"]
-    except (OSError, KeyError, TypeError):
+    data = graphql(port, "{ runsOrError { ... on Runs { results { status } } } }")
+    if data is None or "results" not in (data.get("runsOrError") or {}):
         return False
+    runs = data["runsOrError"]["results"]
     return sensor_ticked(port) and all(run["status"] in ("SUCCESS", "FAILURE", "CANCELED") for run in runs)
 
 
