@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NoReturn
 
 MONTH = dt.date(2026, 9, 1)
 
@@ -134,10 +135,14 @@ def run_phase(name: str, home: Path, *extra: str) -> dict:
     return measure_phase(__file__, "--phase", name, "--home", str(home), *extra)
 
 
-def report_phase(result: dict) -> None:
-    """The child side of ``measure_phase``: the phase's result and its own peak memory, as the last line."""
+def report_phase(result: dict) -> NoReturn:
+    """The child side of ``measure_phase``: the phase's result and its own peak memory, as the last line; then the
+    process ends as the ``divobench`` command ends (:func:`quick_exit`)."""
+    from divobench_pipeline.core.shutdown import quick_exit
+
     result["own_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps(result))
+    quick_exit(0)
 
 
 def measure_phase(script: str, *args: str) -> dict:

@@ -1,5 +1,3 @@
-import sys
+from divobench_pipeline.cli import run
 
-from divobench_pipeline.cli import main
-
-sys.exit(main())
+run()

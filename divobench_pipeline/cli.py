@@ -12,10 +12,12 @@ import tempfile
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from divobench_pipeline.core.home import ARCHIVE_KEY_ENV, PSEUDONYM_KEY_ENV, DivobenchHome, ensure_key
 from divobench_pipeline.core.participants import RegistryError, load_registry
 from divobench_pipeline.core.settings import settings
+from divobench_pipeline.core.shutdown import quick_exit
 from divobench_pipeline.defs.comparisons.exports import number as _number
 from divobench_pipeline.defs.reports.commands import add_report_command, print_report_paths
 from divobench_pipeline.defs.statushouders.intake import SOURCES as STATUSHOUDERS_SOURCES
@@ -25,6 +27,11 @@ from divobench_pipeline.serve import serve as serve_dagster
 
 class UserError(Exception):
     """A problem with what the user asked for, reported as one sentence without a traceback."""
+
+
+def run() -> NoReturn:
+    """The ``divobench`` console script: :func:`main`, then :func:`quick_exit` (no interpreter teardown)."""
+    quick_exit(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -61,13 +61,14 @@ class Registry:
     participants: tuple[Participant, ...]
 
     def __getitem__(self, participant_id: str) -> Participant:
-        for participant in self.participants:
-            if participant.id == participant_id:
-                return participant
-        raise KeyError(participant_id)
+        return self._by_id[participant_id]
 
     def __contains__(self, participant_id: object) -> bool:
-        return any(p.id == participant_id for p in self.participants)
+        return participant_id in self._by_id
+
+    @cached_property
+    def _by_id(self) -> dict[str, Participant]:
+        return {p.id: p for p in self.participants}
 
     @property
     def ids(self) -> list[str]:

@@ -67,8 +67,10 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None,
     launches already made in this refresh (work that cannot progress, e.g. a CBS year no source has).
     Jobs in ``skip_jobs`` are left out (the benchmark measures the reports on their own)."""
     home.prepare()
+    if instance is None:
+        with dagster_instance(home) as own:
+            return refresh(home, own, skip_jobs)
     defs = load_defs(home)
-    instance = instance or dagster_instance(home)
     fail_dead_runs(instance)
     outcome = RefreshOutcome()
     done: set[str] = set()
