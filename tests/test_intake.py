@@ -13,7 +13,15 @@ from lxml import html
 
 from divobench_pipeline.core.participants import load_registry, write_registry
 from divobench_pipeline.core.schemas import STAGED_TABLES
-from divobench_pipeline.defs.bus_uploads.intake import ReceiptError, read_receipts, receive_upload
+from divobench_pipeline.defs.bus_uploads import intake
+from divobench_pipeline.defs.bus_uploads.intake import (
+    PARALLEL_FROM_FILES,
+    ReceiptError,
+    intake_workers_started,
+    read_receipts,
+    receive_upload,
+    receive_waiting,
+)
 
 TODAY = dt.date(2026, 11, 23)
 RECEIPT_FIELDS = ["receipt_id", "participant_id", "sha256", "original_filename", "size", "received_at", "status",
@@ -101,3 +109,42 @@ def test_the_staged_parquet_files_carry_the_warehouse_types_and_the_uploads_rows
                               "ORDER BY registratienummer",
                               [str(home.root / accepted.staging / "bus_uitkering.parquet")]).fetchall()
     assert uitkeringen == [("U1", None, 1401, dt.date(2026, 9, 28)), ("U2", "1", None, dt.date(2026, 9, 28))]
+
+
+def test_receipts_read_again_are_copies_and_a_changed_receipt_file_is_read_anew(home, receive):
+    accepted = receive("goed.xml", levering(uitkering("U1")))
+    first = read_receipts(home)[0]
+    first.reasons.append("iets")
+    first.replay = True
+    assert read_receipts(home) == [accepted] and not read_receipts(home)[0].replay
+    path = home.receipts / "GM0363" / f"{accepted.receipt_id}.json"
+    path.write_text(json.dumps({**json.loads(path.read_text(encoding="utf-8")), "n_personen": 7}), encoding="utf-8")
+    assert read_receipts(home)[0].n_personen == 7
+
+
+def test_intake_workers_started_beforehand_do_the_intake_and_are_stopped_when_unused(home, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIVOBENCH_INTAKE_WORKERS", "2")
+    ids = ["GM0363", "GM0599"]
+    write_registry(home.participants_file, [{"id": pid, "name": pid, "gemeenten": [pid]} for pid in ids])
+    registry = load_registry(home.participants_file)
+    waiting = []
+    for k in range(PARALLEL_FROM_FILES):
+        pid = ids[k % 2]
+        folder = home.inbox_of(pid)
+        folder.mkdir(parents=True, exist_ok=True)
+        waiting.append((pid, write_bus(folder / f"{k}.xml", levering(uitkering(f"U{k}"), Gemeentecode=pid[2:],
+                                                                         Statistiekmaand=f"{1 + k // 2:02d}"))))
+    keys = {"pseudonym_key": os.urandom(32), "archive_key": os.urandom(32)}
+    with intake_workers_started(home, len(waiting)):
+        pool = intake._started_pools[home.root]
+        receipts = receive_waiting(home, registry, waiting, **keys)
+        assert not intake._started_pools  # taken by the intake, which shut it down when done
+    assert pool._shutdown_thread
+    assert [r.status for r in receipts] == ["accepted"] * len(waiting)
+    assert {r.participant_id for r in receipts} == set(ids)
+
+    with intake_workers_started(home, len(waiting)):
+        unused = intake._started_pools[home.root]
+    assert unused._shutdown_thread and not intake._started_pools
+    with intake_workers_started(home, PARALLEL_FROM_FILES - 1):
+        assert not intake._started_pools  # too few files for workers

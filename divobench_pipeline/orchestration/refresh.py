@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from divobench_pipeline.core.home import DivobenchHome
-from divobench_pipeline.core.participants import load_registry
+from divobench_pipeline.core.participants import RegistryError, load_registry
 from divobench_pipeline.core.warehouse import read_warehouse
 from divobench_pipeline.definitions import load_defs
+from divobench_pipeline.defs.bus_uploads.intake import intake_workers_started
+from divobench_pipeline.defs.bus_uploads.planning import INTAKE_JOB, inbox_listing
 from divobench_pipeline.orchestration.instance import dagster_instance
 from divobench_pipeline.orchestration.pipeline import Launch, launches, plan_all, register_participants
 from divobench_pipeline.orchestration.plan import PlannedRun
@@ -68,7 +70,7 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None,
     Jobs in ``skip_jobs`` are left out (the benchmark measures the reports on their own)."""
     home.prepare()
     if instance is None:
-        with dagster_instance(home) as own:
+        with intake_workers_started(home, _waiting_uploads(home, skip_jobs)), dagster_instance(home) as own:
             return refresh(home, own, skip_jobs)
     defs = load_defs(home)
     fail_dead_runs(instance)
@@ -87,6 +89,16 @@ def refresh(home: DivobenchHome, instance: dg.DagsterInstance | None = None,
             done.add(launch.run_key)
             if not _execute(defs, instance, launch, outcome):
                 return outcome
+
+
+def _waiting_uploads(home: DivobenchHome, skip_jobs: frozenset[str]) -> int:
+    """How many files wait in registered participants' inboxes for the BUS intake (0 when it is skipped)."""
+    if INTAKE_JOB in skip_jobs:
+        return 0
+    try:
+        return len(inbox_listing(home, load_registry(home.participants_file).ids))
+    except RegistryError:
+        return 0  # the first wave reports it
 
 
 def _execute(defs: dg.Definitions, instance: dg.DagsterInstance, launch: Launch, outcome: RefreshOutcome) -> bool:
