@@ -106,9 +106,38 @@ def phase_other_sources(home: Path) -> dict:
     return {"runs": outcome.summary(), "success": outcome.success}
 
 
+def phase_questionnaire_workbooks(home: Path) -> dict:
+    """Not measured (the participants' own work): every participant takes the module wi_verdiepend and fills in
+    the quarterly questionnaire on bedrijfsvoering of the month's quarter, one workbook each in its inbox."""
+    from divobench_pipeline.core.home import DivobenchHome
+    from divobench_pipeline.core.participants import load_registry, write_registry
+    from divobench_pipeline.demo.questionnaires import create_questionnaires
+
+    divobench_home = DivobenchHome(home).prepare()
+    registry = load_registry(divobench_home.participants_file)
+    write_registry(divobench_home.participants_file, [
+        {"id": p.id, "name": p.name, "gemeenten": list(p.gemeenten), "modules": ["wi_basis", "wi_verdiepend"]}
+        for p in registry.participants])
+    quarter = [dt.date(MONTH.year, MONTH.month - (MONTH.month - 1) % 3 + k, 1) for k in range(3)]
+    workbooks = create_questionnaires(divobench_home, load_registry(divobench_home.participants_file), quarter,
+                                      seed=1)
+    return {"workbooks": len(workbooks)}
+
+
+def phase_questionnaires(home: Path) -> dict:
+    """The 342 questionnaire workbooks through ``refresh`` (issue 14.5): received, checked, stored, their indicators
+    and group values; the change of modules in participants.yaml shows as runs of its own."""
+    from divobench_pipeline.core.home import DivobenchHome
+    from divobench_pipeline.orchestration.refresh import refresh
+
+    outcome = refresh(DivobenchHome(home).prepare(), skip_jobs=frozenset({"report_job"}))
+    return {"runs": outcome.summary(), "success": outcome.success}
+
+
 PHASES = {"generate": phase_generate, "bare_parse": phase_bare_parse, "cbs_kerncijfers": phase_cbs_kerncijfers,
           "pipeline": phase_pipeline,
-          "other_sources": phase_other_sources}
+          "other_sources": phase_other_sources, "questionnaire_workbooks": phase_questionnaire_workbooks,
+          "questionnaires": phase_questionnaires}
 
 
 def tree_rss_kib(root: int) -> int:
@@ -213,9 +242,15 @@ def main() -> None:
               f"gemeente; peak RSS {kerncijfers['peak_rss_mib']:.1f} MiB):")
         for line in kerncijfers["runs"]:
             print(f"  {line}")
+        run_phase("questionnaire_workbooks", work)
+        questionnaires = run_phase("questionnaires", work)
+        print(f"questionnaires {questionnaires['seconds']:.2f} s in all (342 workbooks of the quarterly questionnaire, "
+              f"one per participant, then refresh; peak RSS {questionnaires['peak_rss_mib']:.1f} MiB):")
+        for line in questionnaires["runs"]:
+            print(f"  {line}")
         print("reports: bench/reports_national_month.py")
-        if not others["success"]:
-            sys.exit("a run of the other sources failed")
+        if not others["success"] or not questionnaires["success"]:
+            sys.exit("a run of the other sources or the questionnaires failed")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -8,6 +8,7 @@ import dagster as dg
 
 from divobench_pipeline.core.months import deadline, month_ranges, shift_month
 from divobench_pipeline.core.participants import Participant, Registry
+from divobench_pipeline.defs.questionnaires.periods import PERIOD_KEYS
 from divobench_pipeline.defs.wi_indicators.planning import indicator_fingerprints
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 from divobench_pipeline.orchestration.pipeline import domain_jobs, launches, plan_all, planners, staging_ranges
@@ -47,6 +48,36 @@ def test_rectangles_follow_the_instance_order_not_the_registry_order():
     (launch,) = launches(planned, inserted)
     assert launch.tags == {"dagster/asset_partition_range_start": "2025-03-01|GM0001",
                            "dagster/asset_partition_range_end": "2025-03-01|GM0003"}
+
+
+def test_questionnaire_partitions_of_a_national_quarter_are_one_run_in_the_period_order():
+    quarter = [("2026-Q3", pid) for pid in ORDER]
+    planned = PlannedRun("questionnaire_answers_job", "c", partitions=tuple(quarter), dimension="period",
+                         row_keys=PERIOD_KEYS)
+    assert [(launch.tags["dagster/asset_partition_range_start"], launch.tags["dagster/asset_partition_range_end"])
+            for launch in launches(planned, ORDER)] == [("GM0001|2026-Q3", "SV-X|2026-Q3")]
+    # a year follows its fourth quarter in the period order, so Q4 and the year of GM0002 are one rectangle
+    mixed = PlannedRun("questionnaire_answers_job", "c", dimension="period", row_keys=PERIOD_KEYS, partitions=(
+        ("2026-Q3", "GM0001"), ("2026-Q4", "GM0002"), ("2026", "GM0002"), ("2026-Q3", "GM0003")))
+    assert [launch.label for launch in launches(mixed, ORDER)] == [
+        "GM0001|2026-Q3 … GM0001|2026-Q3", "GM0003|2026-Q3 … GM0003|2026-Q3", "GM0002|2026-Q4 … GM0002|2026"]
+    assert partitions_of(launches(mixed, ORDER)) == {(p, pid) for p, pid in mixed.partitions}
+
+
+def partitions_of(found) -> set[tuple[str, str]]:
+    """The (period, participant) keys Dagster runs for these launches (their ranges resolved by Dagster)."""
+    from divobench_pipeline.defs.questionnaires.assets import period_participant_partitions
+
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("participant", ORDER)
+    keys = set()
+    for launch in found:
+        tags = launch.tags
+        span = dg.PartitionKeyRange(tags["dagster/asset_partition_range_start"],
+                                    tags["dagster/asset_partition_range_end"])
+        for k in period_participant_partitions.get_partition_keys_in_range(span, dynamic_partitions_store=instance):
+            keys.add((k.keys_by_dimension["period"], k.keys_by_dimension["participant"]))
+    return keys
 
 
 def test_run_keys_follow_content_and_the_retry_generation():

@@ -54,8 +54,7 @@ def test_a_new_workbook_replaces_the_period_and_a_rejected_one_changes_nothing(h
     assert _receive(home, registry, second).accepted
     with read_warehouse(home.warehouse) as con:
         planned = plan_questionnaires(home, registry, con)
-    assert [(p.job, p.start, p.end) for p in planned] == [
-        ("questionnaire_answers_job", f"GM0153|{Q}", f"GM0153|{Q}")]
+    assert [(p.job, p.partitions) for p in planned] == [("questionnaire_answers_job", ((str(Q), "GM0153"),))]
     assert refresh(home, instance).success
     replaced = _answers(home)
     assert replaced["fte_inhuur"] == 15 and replaced["maatregelen"] is None and len(replaced) == 19

@@ -14,15 +14,17 @@ import threading
 from typing import NoReturn
 
 
-def quick_exit(code: int) -> NoReturn:
-    """Exit with ``code``: run the exit handlers (logging, multiprocessing, temporary directories, Dagster's), flush
-    stdout and stderr, then end the process without tearing the interpreter down.
+def quick_exit(code: int | None) -> NoReturn:
+    """Exit with ``code`` (None: 0, as ``sys.exit``): run the exit handlers (logging, multiprocessing, temporary
+    directories, Dagster's), flush stdout and stderr, then end the process without tearing the interpreter down.
 
     Only when nothing else is running: with a non-daemon thread still alive the normal exit, which waits for it,
-    is taken. Open files and connections are not closed here; every command closes its own (context managers) before
-    it returns its exit code."""
-    if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate()
-           if thread is not threading.main_thread()):
+    is taken. Open files and connections are not closed here; every command closes its own (context managers)
+    before it returns its exit code."""
+    code = 0 if code is None else code
+    working = [thread for thread in threading.enumerate()
+               if thread is not threading.main_thread() and thread.is_alive() and not thread.daemon]
+    if working or not isinstance(code, int):
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

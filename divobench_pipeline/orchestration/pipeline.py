@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
@@ -77,8 +77,7 @@ def launches(planned: PlannedRun, participant_order: Sequence[str], generation: 
     """The runs of ``planned``: one per partition range (month × participant keys covered by as few rectangles
     in the instance's participant order as practical). Run key: job, range and a digest of the content."""
     if planned.partitions:
-        keys = [(parse_month_key(month), pid) for month, pid in planned.partitions]
-        ranges = [(str(a), str(b)) for a, b in staging_ranges(keys, participant_order)]
+        ranges = partition_ranges(planned, participant_order)
     elif planned.start is not None:
         ranges = [(planned.start, planned.end or planned.start)]
     else:
@@ -99,19 +98,43 @@ def staging_ranges(keys: Iterable[tuple[Month, str]], participant_order: Sequenc
     Within a month, participants adjacent in the partition order form one range; consecutive months with the
     same ranges merge, so a full history of all participants is a single run.
     """
-    position = {pid: index for index, pid in enumerate(participant_order)}
-    by_month: dict[Month, list[int]] = {}
-    for month, pid in keys:
-        by_month.setdefault(month, []).append(position[pid])
-    blocks: list[tuple[Month, Month, tuple[tuple[int, int], ...]]] = []
-    for month in sorted(by_month):
-        runs = tuple(contiguous_runs(sorted(by_month[month])))
-        if blocks and blocks[-1][2] == runs and shift_month(blocks[-1][1], 1) == month:
-            blocks[-1] = (blocks[-1][0], month, runs)
-        else:
-            blocks.append((month, month, runs))
     return [(month_participant_key(first, participant_order[lo]), month_participant_key(last, participant_order[hi]))
-            for first, last, runs in blocks for lo, hi in runs]
+            for first, last, lo, hi in _rectangles(keys, participant_order, lambda month: shift_month(month, 1))]
+
+
+def partition_ranges(planned: PlannedRun, participant_order: Sequence[str]) -> list[tuple[str, str]]:
+    """The (first, last) partition keys of each rectangle covering ``planned.partitions``: month × participant,
+    or, with ``planned.row_keys``, ``planned.dimension`` × participant in that dimension's order."""
+    if not planned.row_keys:
+        keys = [(parse_month_key(month), pid) for month, pid in planned.partitions]
+        return [(str(a), str(b)) for a, b in staging_ranges(keys, participant_order)]
+    index = {key: number for number, key in enumerate(planned.row_keys)}
+
+    def key(row: int, position: int) -> str:
+        return str(dg.MultiPartitionKey({planned.dimension: planned.row_keys[row],
+                                         "participant": participant_order[position]}))
+    cells = [(index[row], pid) for row, pid in planned.partitions]
+    return [(key(first, lo), key(last, hi))
+            for first, last, lo, hi in _rectangles(cells, participant_order, lambda row: row + 1)]
+
+
+def _rectangles(cells: Iterable[tuple[Hashable, str]], participant_order: Sequence[str], following: Callable
+                ) -> list[tuple[Hashable, Hashable, int, int]]:
+    """(first row, last row, first and last participant position) of rectangles covering ``cells`` exactly: per
+    row, the runs of participants adjacent in ``participant_order``; following rows (``following``) with the same
+    runs merge."""
+    position = {pid: index for index, pid in enumerate(participant_order)}
+    by_row: dict[Hashable, list[int]] = {}
+    for row, pid in cells:
+        by_row.setdefault(row, []).append(position[pid])
+    blocks: list[tuple[Hashable, Hashable, tuple[tuple[int, int], ...]]] = []
+    for row in sorted(by_row):
+        runs = tuple(contiguous_runs(sorted(by_row[row])))
+        if blocks and blocks[-1][2] == runs and following(blocks[-1][1]) == row:
+            blocks[-1] = (blocks[-1][0], row, runs)
+        else:
+            blocks.append((row, row, runs))
+    return [(first, last, lo, hi) for first, last, runs in blocks for lo, hi in runs]
 
 
 def register_participants(instance: dg.DagsterInstance, registry: Registry) -> tuple[list[str], list[str]]:

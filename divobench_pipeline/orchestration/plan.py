@@ -24,7 +24,9 @@ from divobench_pipeline.core.participants import Registry
 class PlannedRun:
     """One run: ``job`` over the partitions ``start`` … ``end`` (both None: unpartitioned), or over the
     month × participant keys ``partitions`` (``(month, participant_id)``; orchestration covers them with as
-    few rectangles in Dagster's partition order as it can, one run each).
+    few rectangles in Dagster's partition order as it can, one run each). With ``row_keys``, ``partitions`` are
+    ``(key, participant_id)`` of the dimension ``dimension`` × participant, whose keys in Dagster's order
+    ``row_keys`` are (e.g. the questionnaire periods).
 
     ``content`` is a digest of everything the run will read (upload hashes, fingerprints, table versions) and of
     the state it replaces; the sensor's run key derives from it, so the same content never launches twice and new
@@ -37,6 +39,8 @@ class PlannedRun:
     end: str | None = None
     label: str = ""
     partitions: tuple[tuple[str, str], ...] = ()
+    dimension: str = "month"
+    row_keys: tuple[str, ...] = ()
 
 
 Planner = Callable[[DivobenchHome, Registry, "duckdb.DuckDBPyConnection | None"], list[PlannedRun]]

@@ -19,7 +19,7 @@ from divobench_pipeline.defs.comparisons.groups import refresh_group_values
 from divobench_pipeline.defs.questionnaires import store
 from divobench_pipeline.defs.questionnaires.budgets import budgets_in_force, receive_budget
 from divobench_pipeline.defs.questionnaires.compute import compute_period, period_fingerprint, periods_with_answers
-from divobench_pipeline.defs.questionnaires.periods import Period, period_keys
+from divobench_pipeline.defs.questionnaires.periods import PERIOD_KEYS, Period
 from divobench_pipeline.defs.questionnaires.receipts import BUDGET, REJECTED
 from divobench_pipeline.defs.questionnaires.registry import INDICATORS, indicators_of
 from divobench_pipeline.defs.questionnaires.status import questionnaire_status
@@ -33,8 +33,7 @@ from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import participant_partitions
 from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource
 
-LAST_PERIOD_YEAR = 2035
-period_partitions = dg.StaticPartitionsDefinition(period_keys(LAST_PERIOD_YEAR))
+period_partitions = dg.StaticPartitionsDefinition(list(PERIOD_KEYS))
 period_participant_partitions = dg.MultiPartitionsDefinition(
     {"period": period_partitions, "participant": participant_partitions})
 

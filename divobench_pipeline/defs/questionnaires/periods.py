@@ -94,6 +94,11 @@ def period_keys(last_year: int) -> list[str]:
             for p in (*Period(year).quarters, Period(year))]
 
 
+LAST_PERIOD_YEAR = 2035
+PERIOD_KEYS = tuple(period_keys(LAST_PERIOD_YEAR))
+"""The period dimension's partition keys, in Dagster's order."""
+
+
 def ended_periods(kind: str, first: dt.date, today: dt.date) -> list[Period]:
     """Periods of ``kind`` from the one holding ``first`` up to the last one that ended before ``today``."""
     periods = []

@@ -19,7 +19,7 @@ from divobench_pipeline.core.participants import Registry
 from divobench_pipeline.core.warehouse import has_table
 from divobench_pipeline.defs.questionnaires.budgets import budgets_in_force
 from divobench_pipeline.defs.questionnaires.compute import stale_periods
-from divobench_pipeline.defs.questionnaires.periods import Period
+from divobench_pipeline.defs.questionnaires.periods import PERIOD_KEYS, Period
 from divobench_pipeline.defs.questionnaires.receipts import BUDGET, in_force
 from divobench_pipeline.defs.questionnaires.status import questionnaire_status
 from divobench_pipeline.defs.questionnaires.store import loaded_workbooks, waiting_files
@@ -55,16 +55,12 @@ def _answer_runs(home, registry, con, today) -> list[PlannedRun]:
     wanted = {key: r.sha256 for key, r in in_force(home).items() if key[1] in registry}
     loaded = loaded_workbooks(con)
     changed = sorted(k for k in set(wanted) | set(loaded) if wanted.get(k) != loaded.get(k))
-    by_participant: dict[str, list[Period]] = {}
-    for period, pid in changed:
-        by_participant.setdefault(pid, []).append(Period.parse(period))
-    runs = []
-    for pid, periods in sorted(by_participant.items()):
-        first, last = min(periods, key=_order), max(periods, key=_order)
-        content = _digest([pid, [str(p) for p in periods], sorted(wanted.items())])
-        runs.append(PlannedRun("questionnaire_answers_job", content,
-                               f"{pid}|{first}", f"{pid}|{last}", f"{pid} {first} … {last}"))
-    return runs
+    if not changed:
+        return []
+    return [PlannedRun("questionnaire_answers_job", _digest([changed, sorted(wanted.items())]),
+                       label=f"{len(changed)} vragenlijsten", partitions=tuple((str(period), pid)
+                                                                               for period, pid in changed),
+                       dimension="period", row_keys=PERIOD_KEYS)]
 
 
 def _indicator_runs(home, registry, con, today) -> list[PlannedRun]:

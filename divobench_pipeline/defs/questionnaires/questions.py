@@ -7,7 +7,7 @@ are all generated from these definitions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandera.pandas as pa
@@ -86,8 +86,10 @@ def questionnaire_for(period: Period) -> Questionnaire:
     return next(q for q in questionnaires().values() if q.periode == period.kind)
 
 
+@lru_cache(maxsize=64)
 def pandera_schema(questionnaire: Questionnaire, period: Period) -> pa.DataFrameSchema:
-    """One row of answers (column per question code, float, empty = NaN): types, ranges and required."""
+    """One row of answers (column per question code, float, empty = NaN): types, ranges and required. Built once
+    per questionnaire and period (a national quarter checks 342 workbooks against the same schema)."""
     columns = {}
     for q in questionnaire.questions(period):
         checks = [pa.Check.ge(0, error="negatief")]
