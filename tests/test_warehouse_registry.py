@@ -9,9 +9,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from divobench_pipeline.core.ddl import RENAMED_COLUMNS, needs_renames, prepare_tables
+from divobench_pipeline.core.ddl import RENAMED_COLUMNS, SCHEMA_MARK, needs_renames, prepare_tables, registry_digest
 from divobench_pipeline.core.schemas import GEMEENTE_KENMERK, UNITS, Column, all_tables
-from divobench_pipeline.core.warehouse import open_warehouse, read_warehouse, replace_rows
+from divobench_pipeline.core.warehouse import open_warehouse, read_warehouse, replace_rows, transaction
 from divobench_pipeline.definitions import load_defs
 from divobench_pipeline.defs.statushouders import taakstelling
 from divobench_pipeline.defs.statushouders.tables import COA_TAAKSTELLING
@@ -138,3 +138,21 @@ def test_a_reader_of_a_previous_version_warehouse_sees_the_one_spelling(tmp_path
         assert con.execute("SELECT period, gemeentecode FROM coa_taakstelling ORDER BY 1").fetchall() == [
             ("2025-I", "GM0363"), ("2025-II", "GM0363")]
         assert not needs_renames(con, all_tables())
+
+
+def test_a_warehouse_in_step_is_recognised_by_its_mark_and_a_changed_registry_is_applied(tmp_path):
+    path = str(tmp_path / "warehouse.duckdb")
+    open_warehouse(path).close()
+    con = open_warehouse(path)
+    try:
+        assert con.execute(f"SELECT digest FROM {SCHEMA_MARK}").fetchall() == [(registry_digest(tuple(all_tables())),)]
+        changed = GEMEENTE_KENMERK.__class__(GEMEENTE_KENMERK.name, "changed", GEMEENTE_KENMERK.columns)
+        with transaction(con):
+            prepare_tables(con, [*[t for t in all_tables() if t.name != changed.name], changed])
+        assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'gemeente_kenmerk'").fetchone() == (
+            "changed",)
+    finally:
+        con.close()
+    with open_warehouse(path) as again:  # the registry as it is: the comment is put back
+        assert again.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'gemeente_kenmerk'"
+                             ).fetchone()[0] == GEMEENTE_KENMERK.description
