@@ -235,17 +235,18 @@ def main() -> None:
             sys.exit("a pipeline run failed")
         others = run_phase("other_sources", work)
         print(f"other sources {others['seconds']:.2f} s in all (BUIG budget file of 342 gemeenten, statushouders "
-              f"CBS/COA/KIS deliveries, then refresh; peak RSS {others['peak_rss_mib']:.1f} MiB):")
+              f"deliveries: CBS cohorts and COA taakstelling of every gemeente, KIS; then refresh; peak RSS "
+              f"{others['peak_rss_mib']:.1f} MiB):")
         for line in others["runs"]:
             print(f"  {line}")
         print(f"CBS kerncijfers {kerncijfers['seconds']:.2f} s in all (before the month: the shipped years for every "
               f"gemeente; peak RSS {kerncijfers['peak_rss_mib']:.1f} MiB):")
         for line in kerncijfers["runs"]:
             print(f"  {line}")
-        run_phase("questionnaire_workbooks", work)
+        workbooks = run_phase("questionnaire_workbooks", work)["workbooks"]
         questionnaires = run_phase("questionnaires", work)
-        print(f"questionnaires {questionnaires['seconds']:.2f} s in all (342 workbooks of the quarterly questionnaire, "
-              f"one per participant, then refresh; peak RSS {questionnaires['peak_rss_mib']:.1f} MiB):")
+        print(f"questionnaires {questionnaires['seconds']:.2f} s in all ({workbooks} workbooks of the quarterly "
+              f"questionnaire, one per participant, then refresh; peak RSS {questionnaires['peak_rss_mib']:.1f} MiB):")
         for line in questionnaires["runs"]:
             print(f"  {line}")
         print("reports: bench/reports_national_month.py")
