@@ -64,7 +64,17 @@ def _frame(kind: str, shape: tuple, build) -> Figure:
     every participant (a fresh figure and its axes, ticks and spines cost about a third of drawing a chart)."""
     fig = build(*shape)
     FigureCanvasAgg(fig)
+    for ax in fig.axes:
+        unlabelled(ax)
     return fig
+
+
+def unlabelled(ax) -> None:
+    """Fix the place of ``ax``'s empty axis labels. Otherwise matplotlib places each label, drawn or not, by
+    measuring every tick label of the axis and of its siblings at every draw (~5 % of drawing a chart)."""
+    for axis in (ax.xaxis, ax.yaxis):
+        if not axis.label.get_text():
+            axis.set_label_coords(0.5, 0.5)
 
 
 def _cleared(fig: Figure) -> Figure:
@@ -110,7 +120,6 @@ def volume_chart(months, bestand, instroom, uitstroom) -> Chart:
     x = list(range(len(months)))
     ax.plot(x, [math.nan if v is None else v for v in bestand], color=OWN, marker="o", markersize=3,
             label="Bestand (uitkeringen)")
-    ax.set_ylabel("bestand")
     ax.yaxis.set_major_formatter(axis_formatter("uitkeringen"))
     width = 0.4
     flows.bar([i - width / 2 for i in x], [v or 0 for v in instroom], width, color=LANDELIJK, label="Instroom")
@@ -130,6 +139,7 @@ def _volume_figure() -> Figure:
     fig = Figure(figsize=(7.2, 2.8))
     fig.subplots_adjust(left=0.09, right=0.91, top=0.86, bottom=0.1)
     ax = fig.add_subplot()
+    ax.set_ylabel("bestand")
     flows = ax.twinx()
     flows.set_ylabel("in- en uitstroom")
     flows.spines["right"].set_visible(True)

@@ -9,7 +9,15 @@ import math
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from divobench_pipeline.defs.reports.charts import GREY, LANDELIJK, OWN, TITLE_Y, axis_formatter, wrap_title
+from divobench_pipeline.defs.reports.charts import (
+    GREY,
+    LANDELIJK,
+    OWN,
+    TITLE_Y,
+    axis_formatter,
+    unlabelled,
+    wrap_title,
+)
 from divobench_pipeline.defs.reports.document import Document
 from divobench_pipeline.defs.reports.formatting import nl_date, nl_month, nl_month_short
 
@@ -57,6 +65,7 @@ def _sparkline(fig: Figure, document: Document) -> None:
     if block is None or not block.trend:
         return
     ax = fig.add_axes((0.08, 0.10, 0.86, 0.17))
+    unlabelled(ax)
     months = [m for m, _, _ in block.trend]
     own = [math.nan if o is None else o for _, o, _ in block.trend]
     ax.plot(range(len(months)), own, color=OWN, linewidth=2.5, marker="o", markersize=3)
