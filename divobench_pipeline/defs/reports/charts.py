@@ -14,11 +14,11 @@ from functools import lru_cache
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, NullLocator  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from divobench_pipeline.defs.reports.agg import Canvas, canvas  # noqa: E402
 from divobench_pipeline.defs.reports.formatting import (  # noqa: E402
     format_value,
     nl_month,
@@ -62,8 +62,7 @@ def _png(fig: Figure) -> bytes:
 def _frame(kind: str, shape: tuple, build) -> Figure:
     """A chart's figure with its axes, made once per process for each ``kind`` and ``shape`` and reused for
     every participant (a fresh figure and its axes, ticks and spines cost about a third of drawing a chart)."""
-    fig = build(*shape)
-    FigureCanvasAgg(fig)
+    fig = canvas(build(*shape))
     for ax in fig.axes:
         unlabelled(ax)
     return fig
@@ -272,7 +271,7 @@ class _FunnelBase:
 
     def __init__(self, p0: float, points: tuple[tuple[float, float], ...], top: float):
         self.fig = Figure(figsize=(7.2, 3.0))
-        self.canvas = FigureCanvasAgg(self.fig)
+        self.canvas = Canvas(self.fig)
         self.fig.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.15)
         ax = self.ax = self.fig.add_subplot()
         grid = [1 + (top - 1) * (k / 200) ** 2 for k in range(201)]

@@ -9,6 +9,7 @@ import math
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from divobench_pipeline.defs.reports.agg import canvas
 from divobench_pipeline.defs.reports.charts import (
     GREY,
     LANDELIJK,
@@ -36,7 +37,7 @@ def render_infographic(document: Document) -> tuple[bytes, bytes]:
 
 def _figure(document: Document) -> Figure:
     report = document.report
-    fig = Figure(figsize=(8.27, 11.69))
+    fig = canvas(Figure(figsize=(8.27, 11.69)))
     fig.text(0.06, 0.955, report.unit_name, fontsize=26, fontweight="bold", color=INK, va="top")
     fig.text(0.06, 0.905, f"Bijstand in {nl_month(report.month)} · benchmark", fontsize=14, color=MUTED, va="top")
     tiles = document.headline[:6]
