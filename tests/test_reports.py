@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -225,6 +226,10 @@ def test_pdf_word_and_html_hold_the_warehouse_figures(written, warehouse_home):
         assert figure in html, figure
     for text in (pdf_text, word_text, html):
         assert "Geen CBS-kerncijfers beschikbaar over 2024 of eerder." in text
+    report = report_of(warehouse_home, "GM0001", "gemeente", "GM0001")
+    for chart in build_document(report).charts:  # every chart's table, closed on screen or not, is printed
+        for row in (chart.rows[0], chart.rows[-1]):
+            assert re.search(r"\s+".join(map(re.escape, row[1:])), pdf_text), (chart.key, row)
     assert (folder / "infographic.pdf").read_bytes().startswith(b"%PDF")
     assert (folder / "infographic.png").read_bytes().startswith(b"\x89PNG")
     assert len(docx.Document(str(folder / "benchmarkrapport.docx")).inline_shapes) >= 5  # charts as pictures
