@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -209,41 +210,61 @@ def _index(series):
     return [None if v is None or base is None else 100 * v / base for v in series]
 
 
+SPREAD_COLUMNS = 3
+
+
 def spread_chart(key: str, title: str, blocks) -> Chart:
-    """Per ratio indicator: for every group compared with, the range (whisker), the quartiles (box) and the
-    median (tick) over the group's units, and the own value as a vertical line."""
-    heights = tuple(max(1, sum(1 for g in b.groups if g.spread)) for b in blocks)
-    fig = _cleared(_frame("spread", heights, _spread_figure))
+    """Per ratio indicator, three a row: for every group compared with, the range (whisker), the quartiles (box)
+    and the median (tick) over the group's units, and the own value as a vertical line. The indicators of a row
+    share their group labels, written once at its left (a label per indicator was most of drawing this chart)."""
+    rows = [blocks[k:k + SPREAD_COLUMNS] for k in range(0, len(blocks), SPREAD_COLUMNS)]
+    keys = [list(dict.fromkeys((g.group_type, g.group_code) for b in row for g in b.groups if g.spread))
+            for row in rows]
+    fig = _cleared(_frame("spread", (len(blocks), *(max(1, len(k)) for k in keys)), _spread_figure))
+    columns = min(len(blocks), SPREAD_COLUMNS)
     table = []
-    for ax, block in zip(fig.axes, blocks, strict=True):
-        groups = [g for g in block.groups if g.spread]
-        ys = list(range(len(groups)))
-        low, q1, med, q3, high = zip(*(g.spread for g in groups), strict=True) if groups else ((),) * 5
-        ax.hlines(ys, low, high, color=GREY, linewidth=1)
-        ax.barh(ys, [b - a for a, b in zip(q1, q3, strict=True)], left=q1, height=0.55, color=PALETTE[4],
-                edgecolor=LANDELIJK)
-        ax.vlines(med, [y - 0.3 for y in ys], [y + 0.3 for y in ys], color="#000000", linewidth=1.5)
-        if block.own.value is not None:
-            ax.axvline(block.own.value, color=OWN, linewidth=2)
-        ax.set_yticks(ys, [g.label[:45] for g in groups])
-        ax.set_ylim(len(groups) - 0.5, -0.5)
-        ax.set_title(block.indicator.name, loc="left", y=TITLE_Y)
-        ax.xaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure))
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        for group in groups:
-            table.append([block.indicator.name, group.label, *group.spread_text, block.own.text, group.place])
+    for r, (row, row_keys) in enumerate(zip(rows, keys, strict=True)):
+        labels = {}
+        for ax, block in zip(fig.axes[r * columns:], row, strict=False):
+            groups = [g for g in block.groups if g.spread]
+            labels.update({(g.group_type, g.group_code): g.label for g in groups})
+            _spread_axes(ax, block, groups, [row_keys.index((g.group_type, g.group_code)) for g in groups])
+            for group in groups:
+                table.append([block.indicator.name, group.label, *group.spread_text, block.own.text, group.place])
+        first = fig.axes[r * columns]
+        first.set_yticks(range(len(row_keys)), [textwrap.fill(labels[k], 24) for k in row_keys])
+        first.set_ylim(len(row_keys) - 0.5, -0.5)
     return Chart(key, title, "Spreiding over de gemeenten van elke groep: lijn = kleinste tot grootste waarde, "
                  "blok = middelste helft (kwartielen), zwarte streep = mediaan; de oranjerode lijn is de eigen waarde.",
                  _png(fig), ["Indicator", "Groep", "Minimum", "Q1", "Mediaan", "Q3", "Maximum", "Eigen", "Plaats"],
                  table)
 
 
-def _spread_figure(*heights: int) -> Figure:
-    """One axes a row, each as high as its number of groups."""
-    inches = 0.3 + sum(0.2 * h + 0.45 for h in heights)
+def _spread_axes(ax, block, groups, ys: list[int]) -> None:
+    low, q1, med, q3, high = zip(*(g.spread for g in groups), strict=True) if groups else ((),) * 5
+    ax.hlines(ys, low, high, color=GREY, linewidth=1)
+    ax.barh(ys, [b - a for a, b in zip(q1, q3, strict=True)], left=q1, height=0.55, color=PALETTE[4],
+            edgecolor=LANDELIJK)
+    ax.vlines(med, [y - 0.3 for y in ys], [y + 0.3 for y in ys], color="#000000", linewidth=1.5)
+    if block.own.value is not None:
+        ax.axvline(block.own.value, color=OWN, linewidth=2)
+    ax.set_title(textwrap.fill(block.indicator.name, 22), loc="left", y=TITLE_Y)
+    ax.xaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure))
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+
+
+def _spread_figure(count: int, *heights: int) -> Figure:
+    """``count`` axes, ``SPREAD_COLUMNS`` a row sharing their y axis, each row as high as its number of groups;
+    the cells after the last stay empty."""
+    columns = min(count, SPREAD_COLUMNS)
+    inches = 0.25 + sum(0.3 * h + 0.85 for h in heights)
     fig = Figure(figsize=(7.2, inches))
-    fig.subplots_adjust(left=0.34, right=0.97, top=1 - 0.3 / inches, bottom=0.25 / inches, hspace=0.9)
-    fig.subplots(len(heights), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
+    fig.subplots_adjust(left=0.24, right=0.98, top=1 - 0.55 / inches, bottom=0.25 / inches,
+                        hspace=0.85 / (0.3 * sum(heights) / len(heights)), wspace=0.2)
+    grid = fig.subplots(len(heights), columns, squeeze=False, sharey="row", gridspec_kw={"height_ratios": heights})
+    for k, ax in enumerate(grid.flat):
+        if k >= count:
+            ax.set_axis_off()
     return fig
 
 
