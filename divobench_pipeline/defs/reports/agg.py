@@ -5,6 +5,7 @@ composited like Agg's own (the same pixels: tested against plain Agg)."""
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 from math import cos, radians, sin
 
@@ -13,6 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager, get_font
+from PIL import Image
 
 
 @lru_cache(maxsize=8192)
@@ -57,3 +59,13 @@ def canvas(fig: Figure) -> Figure:
     """``fig`` drawn (and saved as PNG) on a text-caching ``Canvas`` from now on."""
     Canvas(fig)
     return fig
+
+
+def png(drawn: FigureCanvasAgg) -> bytes:
+    """What ``drawn`` holds as an RGB PNG: the charts are opaque, and an alpha channel only costs encoding time
+    (a quarter more bytes to filter and compress) and size."""
+    size = drawn.get_width_height()
+    image = Image.frombuffer("RGBA", size, drawn.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()

@@ -6,7 +6,6 @@ always the same orange-red, landelijk always blue, and lines differ in style and
 
 from __future__ import annotations
 
-import io
 import math
 import textwrap
 from dataclasses import dataclass, field
@@ -17,9 +16,8 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, NullLocator  # noqa: E402
-from PIL import Image  # noqa: E402
 
-from divobench_pipeline.defs.reports.agg import Canvas, canvas  # noqa: E402
+from divobench_pipeline.defs.reports.agg import Canvas, canvas, png  # noqa: E402
 from divobench_pipeline.defs.reports.formatting import (  # noqa: E402
     format_value,
     nl_month,
@@ -54,9 +52,8 @@ class Chart:
 
 
 def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
+    fig.canvas.draw()
+    return png(fig.canvas)
 
 
 @lru_cache(maxsize=32)
@@ -64,6 +61,7 @@ def _frame(kind: str, shape: tuple, build) -> Figure:
     """A chart's figure with its axes, made once per process for each ``kind`` and ``shape`` and reused for
     every participant (a fresh figure and its axes, ticks and spines cost about a third of drawing a chart)."""
     fig = canvas(build(*shape))
+    fig.set_dpi(DPI)
     for ax in fig.axes:
         unlabelled(ax)
     return fig
@@ -322,11 +320,7 @@ class _FunnelBase:
         if own is not None:
             self.own.set_offsets([own])
             self.ax.draw_artist(self.own)
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), bytes(self.canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return png(self.canvas)
 
 
 @lru_cache(maxsize=8)
