@@ -59,7 +59,8 @@ def _png(fig: Figure) -> bytes:
 @lru_cache(maxsize=32)
 def _frame(kind: str, shape: tuple, build) -> Figure:
     """A chart's figure with its axes, made once per process for each ``kind`` and ``shape`` and reused for
-    every participant (a fresh figure and its axes, ticks and spines cost about a third of drawing a chart)."""
+    every participant (a fresh figure and its axes, ticks and spines cost about a third of drawing a chart).
+    Axis labels are set by ``build``: an axis without one then gets a fixed label place (``unlabelled``)."""
     fig = canvas(build(*shape))
     fig.set_dpi(DPI)
     for ax in fig.axes:
