@@ -55,3 +55,33 @@ def test_dutch_number_and_date_formats():
     assert format_value("euro per maand", 1316.2) == "€ 1.316"
     for absent in (None, float("nan")):
         assert nl_number(absent) == nl_percent(absent) == nl_euro(absent) == format_value("uitkeringen", absent) == "–"
+
+
+def test_text_drawn_from_the_cache_gives_the_pixels_of_plain_agg():
+    """The charts' canvas keeps each rendered text; a figure drawn with it, once with an empty cache and once
+    from the cache, has the PNG bytes of matplotlib's own Agg canvas."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from divobench_pipeline.defs.reports import agg
+
+    def drawn(make_canvas) -> bytes:
+        fig = Figure(figsize=(3, 2))
+        make_canvas(fig)
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("Bedrag € 1.258 – geëindigd", loc="left")
+        ax.set_ylabel("bestand")
+        fig.text(0.5, 0.5, "12,3%", fontsize=20, fontweight="bold", rotation=30)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+    agg._text_image.cache_clear()
+    plain, first = drawn(FigureCanvasAgg), drawn(agg.Canvas)
+    assert agg._text_image.cache_info().currsize > 0
+    hits = agg._text_image.cache_info().hits
+    assert drawn(agg.Canvas) == first == plain
+    assert agg._text_image.cache_info().hits > hits

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import sys
 import docx
 import pytest
 from comparison_fixtures import query
+from PIL import Image
 from report_fixtures import JUNE, MAY, build
 
 from divobench_pipeline.core.home import DivobenchHome
@@ -225,8 +227,15 @@ def test_pdf_word_and_html_hold_the_warehouse_figures(written, warehouse_home):
         assert figure in html, figure
     for text in (pdf_text, word_text, html):
         assert "Geen CBS-kerncijfers beschikbaar over 2024 of eerder." in text
-    assert (folder / "infographic.pdf").read_bytes().startswith(b"%PDF")
-    assert (folder / "infographic.png").read_bytes().startswith(b"\x89PNG")
+    report = report_of(warehouse_home, "GM0001", "gemeente", "GM0001")
+    for chart in build_document(report).charts:  # every chart's table, closed on screen or not, is printed
+        for row in (chart.rows[0], chart.rows[-1]):
+            assert re.search(r"\s+".join(map(re.escape, row[1:])), pdf_text), (chart.key, row)
+    infographic = subprocess.run(["pdftotext", str(folder / "infographic.pdf"), "-"], capture_output=True,
+                                 text=True, check=True).stdout
+    assert "37,5%" in infographic and "juni 2024" in infographic  # drawn once as PDF, with real text
+    with Image.open(folder / "infographic.png") as png:  # the PNG rendered from that PDF: A4 at 100 dpi
+        assert png.format == "PNG" and abs(png.width - 827) <= 1 and abs(png.height - 1169) <= 1
     assert len(docx.Document(str(folder / "benchmarkrapport.docx")).inline_shapes) >= 5  # charts as pictures
 
 

@@ -35,7 +35,8 @@ def comparison_rows(con: duckdb.DuckDBPyConnection, registry: Registry, particip
     units = Units(registry)
     peers = list(dict.fromkeys(ref for ids in participant.references.values() for ref in ids if ref in registry))
     values = {(i, lvl, u): v for i, lvl, u, v in con.execute(
-        "SELECT indicator, level, unit, value FROM indicator_value WHERE month = ?", [month]).fetchall()}
+        "SELECT indicator, level, unit, value FROM indicator_value WHERE month = ? AND list_contains(?, unit)",
+        [month, [u for _, u in own] + peers]).fetchall()}  # only the values looked up below
     n_with_data = dict(con.execute("""
         SELECT indicator || '|' || p.id, count(*) FROM indicator_value v
         JOIN (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::VARCHAR[][]) AS gemeenten) p

@@ -6,19 +6,19 @@ always the same orange-red, landelijk always blue, and lines differ in style and
 
 from __future__ import annotations
 
-import io
 import math
+import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, NullLocator  # noqa: E402
-from PIL import Image  # noqa: E402
 
+from divobench_pipeline.defs.reports.agg import Canvas, canvas, png  # noqa: E402
 from divobench_pipeline.defs.reports.formatting import (  # noqa: E402
     format_value,
     nl_month,
@@ -52,19 +52,41 @@ class Chart:
     rows: list[list[str]] = field(default_factory=list)
 
 
+def _bars(ax, boxes: list[tuple[float, float, float, float]], sticky: tuple, **style) -> None:
+    """Bars (x0, y0, x1, y1) as one collection, drawn in one call; ``ax.bar`` makes, places and draws a patch
+    per bar (a third of drawing a bar chart). ``sticky``: (x, y) the axis ends at, as a bar's base, or None."""
+    bars = PolyCollection([[(x0, y0), (x0, y1), (x1, y1), (x1, y0)] for x0, y0, x1, y1 in boxes],
+                          linewidths=matplotlib.rcParams["patch.linewidth"], **style)
+    for edges, at in zip((bars.sticky_edges.x, bars.sticky_edges.y), sticky, strict=True):
+        if at is not None:
+            edges.append(at)
+    ax.add_collection(bars)
+    ax.autoscale_view()
+
+
 def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
+    fig.canvas.draw()
+    return png(fig.canvas)
 
 
 @lru_cache(maxsize=32)
 def _frame(kind: str, shape: tuple, build) -> Figure:
     """A chart's figure with its axes, made once per process for each ``kind`` and ``shape`` and reused for
-    every participant (a fresh figure and its axes, ticks and spines cost about a third of drawing a chart)."""
-    fig = build(*shape)
-    FigureCanvasAgg(fig)
+    every participant (a fresh figure and its axes, ticks and spines cost about a third of drawing a chart).
+    Axis labels are set by ``build``: an axis without one then gets a fixed label place (``unlabelled``)."""
+    fig = canvas(build(*shape))
+    fig.set_dpi(DPI)
+    for ax in fig.axes:
+        unlabelled(ax)
     return fig
+
+
+def unlabelled(ax) -> None:
+    """Fix the place of ``ax``'s empty axis labels. Otherwise matplotlib places each label, drawn or not, by
+    measuring every tick label of the axis and of its siblings at every draw (~5 % of drawing a chart)."""
+    for axis in (ax.xaxis, ax.yaxis):
+        if not axis.label.get_text():
+            axis.set_label_coords(0.5, 0.5)
 
 
 def _cleared(fig: Figure) -> Figure:
@@ -110,12 +132,12 @@ def volume_chart(months, bestand, instroom, uitstroom) -> Chart:
     x = list(range(len(months)))
     ax.plot(x, [math.nan if v is None else v for v in bestand], color=OWN, marker="o", markersize=3,
             label="Bestand (uitkeringen)")
-    ax.set_ylabel("bestand")
     ax.yaxis.set_major_formatter(axis_formatter("uitkeringen"))
     width = 0.4
-    flows.bar([i - width / 2 for i in x], [v or 0 for v in instroom], width, color=LANDELIJK, label="Instroom")
-    flows.bar([i + width / 2 for i in x], [v or 0 for v in uitstroom], width, color=LIMIT_95, hatch="//",
-              label="Uitstroom")
+    _bars(flows, [(i - width, 0, i, v or 0) for i, v in zip(x, instroom, strict=True)], (None, 0),
+          facecolor=LANDELIJK, edgecolor="none", label="Instroom")
+    _bars(flows, [(i, 0, i + width, v or 0) for i, v in zip(x, uitstroom, strict=True)], (None, 0),
+          facecolor=LIMIT_95, edgecolor="none", hatch="//", label="Uitstroom")
     ax.set_xticks(x[::3], [nl_month_short(m) for m in months[::3]])
     handles = ax.get_legend_handles_labels()[0] + flows.get_legend_handles_labels()[0]
     fig.legend(handles=handles, loc="upper center", ncol=3, frameon=False)
@@ -130,6 +152,7 @@ def _volume_figure() -> Figure:
     fig = Figure(figsize=(7.2, 2.8))
     fig.subplots_adjust(left=0.09, right=0.91, top=0.86, bottom=0.1)
     ax = fig.add_subplot()
+    ax.set_ylabel("bestand")
     flows = ax.twinx()
     flows.set_ylabel("in- en uitstroom")
     flows.spines["right"].set_visible(True)
@@ -200,41 +223,61 @@ def _index(series):
     return [None if v is None or base is None else 100 * v / base for v in series]
 
 
+SPREAD_COLUMNS = 3
+
+
 def spread_chart(key: str, title: str, blocks) -> Chart:
-    """Per ratio indicator: for every group compared with, the range (whisker), the quartiles (box) and the
-    median (tick) over the group's units, and the own value as a vertical line."""
-    heights = tuple(max(1, sum(1 for g in b.groups if g.spread)) for b in blocks)
-    fig = _cleared(_frame("spread", heights, _spread_figure))
+    """Per ratio indicator, three a row: for every group compared with, the range (whisker), the quartiles (box)
+    and the median (tick) over the group's units, and the own value as a vertical line. The indicators of a row
+    share their group labels, written once at its left (a label per indicator was most of drawing this chart)."""
+    rows = [blocks[k:k + SPREAD_COLUMNS] for k in range(0, len(blocks), SPREAD_COLUMNS)]
+    keys = [list(dict.fromkeys((g.group_type, g.group_code) for b in row for g in b.groups if g.spread))
+            for row in rows]
+    fig = _cleared(_frame("spread", (len(blocks), *(max(1, len(k)) for k in keys)), _spread_figure))
+    columns = min(len(blocks), SPREAD_COLUMNS)
     table = []
-    for ax, block in zip(fig.axes, blocks, strict=True):
-        groups = [g for g in block.groups if g.spread]
-        ys = list(range(len(groups)))
-        low, q1, med, q3, high = zip(*(g.spread for g in groups), strict=True) if groups else ((),) * 5
-        ax.hlines(ys, low, high, color=GREY, linewidth=1)
-        ax.barh(ys, [b - a for a, b in zip(q1, q3, strict=True)], left=q1, height=0.55, color=PALETTE[4],
-                edgecolor=LANDELIJK)
-        ax.vlines(med, [y - 0.3 for y in ys], [y + 0.3 for y in ys], color="#000000", linewidth=1.5)
-        if block.own.value is not None:
-            ax.axvline(block.own.value, color=OWN, linewidth=2)
-        ax.set_yticks(ys, [g.label[:45] for g in groups])
-        ax.set_ylim(len(groups) - 0.5, -0.5)
-        ax.set_title(block.indicator.name, loc="left", y=TITLE_Y)
-        ax.xaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure))
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        for group in groups:
-            table.append([block.indicator.name, group.label, *group.spread_text, block.own.text, group.place])
+    for r, (row, row_keys) in enumerate(zip(rows, keys, strict=True)):
+        labels = {}
+        for ax, block in zip(fig.axes[r * columns:], row, strict=False):
+            groups = [g for g in block.groups if g.spread]
+            labels.update({(g.group_type, g.group_code): g.label for g in groups})
+            _spread_axes(ax, block, groups, [row_keys.index((g.group_type, g.group_code)) for g in groups])
+            for group in groups:
+                table.append([block.indicator.name, group.label, *group.spread_text, block.own.text, group.place])
+        first = fig.axes[r * columns]
+        first.set_yticks(range(len(row_keys)), [textwrap.fill(labels[k], 24) for k in row_keys])
+        first.set_ylim(len(row_keys) - 0.5, -0.5)
     return Chart(key, title, "Spreiding over de gemeenten van elke groep: lijn = kleinste tot grootste waarde, "
                  "blok = middelste helft (kwartielen), zwarte streep = mediaan; de oranjerode lijn is de eigen waarde.",
                  _png(fig), ["Indicator", "Groep", "Minimum", "Q1", "Mediaan", "Q3", "Maximum", "Eigen", "Plaats"],
                  table)
 
 
-def _spread_figure(*heights: int) -> Figure:
-    """One axes a row, each as high as its number of groups."""
-    inches = 0.3 + sum(0.2 * h + 0.45 for h in heights)
+def _spread_axes(ax, block, groups, ys: list[int]) -> None:
+    low, q1, med, q3, high = zip(*(g.spread for g in groups), strict=True) if groups else ((),) * 5
+    ax.hlines(ys, low, high, color=GREY, linewidth=1)
+    _bars(ax, [(a, y - 0.275, b, y + 0.275) for a, b, y in zip(q1, q3, ys, strict=True)], (None, None),
+          facecolor=PALETTE[4], edgecolor=LANDELIJK)
+    ax.vlines(med, [y - 0.3 for y in ys], [y + 0.3 for y in ys], color="#000000", linewidth=1.5)
+    if block.own.value is not None:
+        ax.axvline(block.own.value, color=OWN, linewidth=2)
+    ax.set_title(textwrap.fill(block.indicator.name, 22), loc="left", y=TITLE_Y)
+    ax.xaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure))
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+
+
+def _spread_figure(count: int, *heights: int) -> Figure:
+    """``count`` axes, ``SPREAD_COLUMNS`` a row sharing their y axis, each row as high as its number of groups;
+    the cells after the last stay empty."""
+    columns = min(count, SPREAD_COLUMNS)
+    inches = 0.25 + sum(0.3 * h + 0.85 for h in heights)
     fig = Figure(figsize=(7.2, inches))
-    fig.subplots_adjust(left=0.34, right=0.97, top=1 - 0.3 / inches, bottom=0.25 / inches, hspace=0.9)
-    fig.subplots(len(heights), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
+    fig.subplots_adjust(left=0.24, right=0.98, top=1 - 0.55 / inches, bottom=0.25 / inches,
+                        hspace=0.85 / (0.3 * sum(heights) / len(heights)), wspace=0.2)
+    grid = fig.subplots(len(heights), columns, squeeze=False, sharey="row", gridspec_kw={"height_ratios": heights})
+    for k, ax in enumerate(grid.flat):
+        if k >= count:
+            ax.set_axis_off()
     return fig
 
 
@@ -262,7 +305,7 @@ class _FunnelBase:
 
     def __init__(self, p0: float, points: tuple[tuple[float, float], ...], top: float):
         self.fig = Figure(figsize=(7.2, 3.0))
-        self.canvas = FigureCanvasAgg(self.fig)
+        self.canvas = Canvas(self.fig)
         self.fig.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.15)
         ax = self.ax = self.fig.add_subplot()
         grid = [1 + (top - 1) * (k / 200) ** 2 for k in range(201)]
@@ -292,11 +335,7 @@ class _FunnelBase:
         if own is not None:
             self.own.set_offsets([own])
             self.ax.draw_artist(self.own)
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), bytes(self.canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return png(self.canvas)
 
 
 @lru_cache(maxsize=8)
@@ -309,9 +348,10 @@ def reden_chart(reden_rows: list[tuple[str, int, int]], month_label: str) -> Cha
     fig = _cleared(_frame("reden", (len(reden_rows),), _reden_figure))
     ax = fig.axes[0]
     labels = [r[0] for r in reden_rows]
-    ax.barh(range(len(labels)), [r[2] for r in reden_rows], color=PALETTE[4], edgecolor=LANDELIJK,
-            label="laatste 12 maanden")
-    ax.barh(range(len(labels)), [r[1] for r in reden_rows], height=0.4, color=OWN, label=month_label)
+    _bars(ax, [(0, y - 0.4, r[2], y + 0.4) for y, r in enumerate(reden_rows)], (0, None), facecolor=PALETTE[4],
+          edgecolor=LANDELIJK, label="laatste 12 maanden")
+    _bars(ax, [(0, y - 0.2, r[1], y + 0.2) for y, r in enumerate(reden_rows)], (0, None), facecolor=OWN,
+          edgecolor="none", label=month_label)
     ax.set_yticks(range(len(labels)), [label if len(label) <= 48 else label[:46] + "…" for label in labels])
     ax.xaxis.set_major_formatter(axis_formatter("uitkeringen"))
     ax.legend(loc="lower right", frameon=False)
