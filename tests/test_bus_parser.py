@@ -46,8 +46,7 @@ from divobench_pipeline.defs.bus_uploads.values import (
     Invalid,
     bsn_problem,
     bsn_problems,
-    date_passes,
-    date_values,
+    checked_dates,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bus"
@@ -799,9 +798,9 @@ def test_the_date_check_over_a_whole_column_says_what_the_check_of_one_value_say
             return False
         return True
 
-    assert date_passes(values).tolist() == [passes(v) for v in values]
+    accepted, converted = checked_dates(values)
+    assert accepted.tolist() == [passes(v) for v in values]
     good = [v if passes(v) else None for v in values]
-    converted = date_values(good)
     assert converted.dtype == "datetime64[ns]"
     assert pd.Series(converted).equals(pd.to_datetime(pd.Series(good, dtype=object), format="%Y%m%d"))
 

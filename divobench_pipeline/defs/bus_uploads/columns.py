@@ -22,7 +22,7 @@ from divobench_pipeline.defs.bus_uploads.shape import (
     stripped,
     typed_columns,
 )
-from divobench_pipeline.defs.bus_uploads.values import CHECKS, Invalid, bsn_problems, date_passes, date_values
+from divobench_pipeline.defs.bus_uploads.values import CHECKS, Invalid, bsn_problems, checked_dates
 
 
 @dataclass
@@ -115,7 +115,8 @@ class ColumnStage:
         """Check a column once per distinct value; typed values (dates as datetime64, whole numbers as Int64)."""
         codes, distinct = _stripped_codes(*pd.factorize(np.array(raw, dtype=object)))
         check = CHECKS[k.nr]
-        passing = date_passes(distinct) if k.kind == "date" else np.zeros(len(distinct), dtype=bool)
+        # a date the check refuses is refused by checked_dates too (tested), so its value is NaT there already
+        passing, dates = checked_dates(distinct) if k.kind == "date" else (np.zeros(len(distinct), dtype=bool), None)
         good: list = []
         failed: dict[int, str] = {}
         for i, value in enumerate(distinct):
@@ -128,8 +129,8 @@ class ColumnStage:
                 good.append(None)
                 failed[i] = str(invalid)
         good.append(None)  # code -1: absent or empty
-        if k.kind == "date":
-            values = date_values(good)[codes]
+        if dates is not None:
+            values = np.append(dates, np.datetime64("NaT", "ns"))[codes]
         elif k.kind in ("amount", "signed", "count"):
             values = pd.array(good, dtype="Int64")[codes]
         else:

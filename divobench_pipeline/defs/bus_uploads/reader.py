@@ -308,9 +308,8 @@ class Reader(ColumnStage):
         The common record (no text, tail, attribute or nested element where a value belongs) takes only C-level
         passes over its children; any such oddity goes through :meth:`_record`, which judges it exactly."""
         children = elem[:]
-        plan = self._plans[level].get(tuple(map(_TAG, children)))
-        if plan is None:
-            plan = self._plan(elem, level, children, tuple(map(_TAG, children)))
+        key = tuple(map(_TAG, children))
+        plan = self._plans[level].get(key) or self._plan(elem, level, children, key)
         leaves = plan.leaves(children)
         if (elem.text is not None or elem.attrib or any(map(_TAIL, children)) or any(map(_ATTRIB, children))
                 or any(map(len, leaves))):

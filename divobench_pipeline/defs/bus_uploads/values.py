@@ -72,20 +72,16 @@ def _date_parts(raws: list[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return eight, number // 10_000, number // 100 % 100, number % 100
 
 
-def date_passes(raws: list[str]) -> np.ndarray:
-    """For each value, whether the date check (:func:`_date_check`) accepts it, at once over the column:
-    eight ASCII digits, an existing date, a year from 1900 to 2099."""
+def checked_dates(raws: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(accepted, values) at once over the column, from one pass over the digits: whether the date check
+    (:func:`_date_check`) accepts each value (eight ASCII digits, an existing date, a year from 1900 to 2099),
+    and the accepted ones as datetime64[ns], NaT for the others."""
     eight, year, month, day = _date_parts(raws)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (leap & (month == 2))
-    return eight & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days) & (year >= 1900) & (year <= 2099)
-
-
-def date_values(raws: list[str | None]) -> np.ndarray:
-    """Checked jjjjmmdd texts (None where absent or failed) as datetime64[ns], NaT for None."""
-    eight, year, month, day = _date_parts(raws)
+    accepted = eight & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days) & (year >= 1900) & (year <= 2099)
     months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]")
-    return np.where(eight, months + (day - 1), np.datetime64("NaT")).astype("datetime64[ns]")
+    return accepted, np.where(accepted, months + (day - 1), np.datetime64("NaT")).astype("datetime64[ns]")
 
 
 def _amount_check(k: Kenmerk) -> Callable[[str], int]:
