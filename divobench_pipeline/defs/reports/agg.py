@@ -65,7 +65,11 @@ def png(drawn: FigureCanvasAgg) -> bytes:
     """What ``drawn`` holds as an RGB PNG: the charts are opaque, and an alpha channel only costs encoding time
     (a quarter more bytes to filter and compress) and size."""
     size = drawn.get_width_height()
-    image = Image.frombuffer("RGBA", size, drawn.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    return png_bytes(Image.frombuffer("RGBA", size, drawn.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB"))
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """``image`` as PNG at zlib level 1, as every picture of the reports is written."""
     buffer = io.BytesIO()
     image.save(buffer, format="png", compress_level=1)
     return buffer.getvalue()

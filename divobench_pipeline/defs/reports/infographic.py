@@ -11,6 +11,7 @@ import pypdfium2
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from divobench_pipeline.defs.reports.agg import png_bytes
 from divobench_pipeline.defs.reports.charts import (
     DPI,
     GREY,
@@ -37,9 +38,7 @@ def render_infographic(document: Document) -> tuple[bytes, bytes]:
         image = drawn[0].render(scale=DPI / 72).to_pil()
     finally:
         drawn.close()
-    png = io.BytesIO()
-    image.save(png, format="png", compress_level=1)
-    return png.getvalue(), pdf.getvalue()
+    return png_bytes(image), pdf.getvalue()
 
 
 def _figure(document: Document) -> Figure:
