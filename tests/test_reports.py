@@ -227,6 +227,9 @@ def test_pdf_word_and_html_hold_the_warehouse_figures(written, warehouse_home):
         assert figure in html, figure
     for text in (pdf_text, word_text, html):
         assert "Geen CBS-kerncijfers beschikbaar over 2024 of eerder." in text
+    pages = pdf_text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+    assert [re.findall(rf"\b(\d+) / {len(pages)}\b", page)[-1:] for page in pages] == [
+        [str(k)] for k in range(1, len(pages) + 1)]  # every page numbered "k / n", from the stylesheet's @page
     report = report_of(warehouse_home, "GM0001", "gemeente", "GM0001")
     for chart in build_document(report).charts:  # every chart's table, closed on screen or not, is printed
         for row in (chart.rows[0], chart.rows[-1]):
