@@ -1,6 +1,6 @@
 """The participants' benchmark reports: per month × participant, downstream of the indicators, group values and
 aanleverstatus they show. A single-run backfill writes any rectangle of months × participants in one run, with
-one browser and each month read once."""
+a browser per worker process and a month read once per worker."""
 
 
 import datetime as dt
@@ -10,11 +10,10 @@ import pandas as pd
 
 from divobench_pipeline.defs.aanleverstatus.assets import aanleverstatus
 from divobench_pipeline.defs.comparisons.assets import wi_groepswaarden
-from divobench_pipeline.defs.reports.planning import report_fingerprints
 from divobench_pipeline.defs.wi_indicators.assets import wi_indicatoren
 from divobench_pipeline.orchestration.metadata import markdown_table
 from divobench_pipeline.orchestration.partitions import month_participant_partitions
-from divobench_pipeline.orchestration.resources import DivobenchHomeResource, WarehouseResource
+from divobench_pipeline.orchestration.resources import DivobenchHomeResource
 
 _BY_MONTH = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="month")
 
@@ -26,8 +25,7 @@ _BY_MONTH = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="
     deps=[dg.AssetDep(wi_indicatoren, partition_mapping=_BY_MONTH),
           dg.AssetDep(wi_groepswaarden, partition_mapping=_BY_MONTH), aanleverstatus],
 )
-def deelnemer_rapporten(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeResource,
-                        warehouse: WarehouseResource):
+def deelnemer_rapporten(context: dg.AssetExecutionContext, divobench_home: DivobenchHomeResource):
     """Per participant and month: reports/deelnemers/<id>/<YYYY-MM>/ with the dashboard (HTML), PDF, Word and
     infographic (PNG, PDF); a samenwerkingsverband with reporting option 2 also per gemeente."""
     from divobench_pipeline.defs.reports.writer import write_reports  # matplotlib, docx, Chromium: only when run
@@ -38,9 +36,7 @@ def deelnemer_rapporten(context: dg.AssetExecutionContext, divobench_home: Divob
         month, pid = _split(key)
         if pid in registry:
             wanted.setdefault(month, []).append(pid)
-    with warehouse.connect(read_only=True) as con:
-        prints = report_fingerprints(con, registry, list(wanted))
-    written = {(w.month, w.participant_id): w for w in write_reports(home, registry, wanted, prints)}
+    written = {(w.month, w.participant_id): w for w in write_reports(home, registry, wanted)}
     summary = []
     for month, pids in sorted(wanted.items()):
         for pid in pids:

@@ -95,59 +95,90 @@ def write_month(con: duckdb.DuckDBPyConnection, home: DivobenchHome, registry: R
 
 
 def write_reports(home: DivobenchHome, registry: Registry, wanted: dict[dt.date, list[str]],
-                  fingerprints: dict[tuple[dt.date, str], str | None], workers: int | None = None) -> list[Written]:
+                  workers: int | None = None) -> list[Written]:
     """The reports of every (month, participant) in ``wanted``, over ``workers`` processes (default:
-    ``$DIVOBENCH_REPORT_WORKERS``, else the number of cores).
+    ``$DIVOBENCH_REPORT_WORKERS``, else the number of cores), each manifest with the participant-month's
+    fingerprint (``planning.report_fingerprints``).
 
-    The work is split into contiguous runs of month-participants of about equal size; each worker reads the
-    warehouse read-only and prints with its own browser. A month shared by several workers is read once, here,
-    while the workers start (imports, Chromium), and handed to them; a worker reads its other months itself.
+    The work is handed out in month order, ``CHUNK`` participants at a time, to whichever worker is free: the
+    workers finish together, however much a participant's reports cost (a samenwerkingsverband with option 2 has
+    one per gemeente). Each worker reads the warehouse read-only and prints with its own browser. While the
+    workers start (imports, Chromium), this process reads the fingerprints and the first month, which every worker
+    begins with; a worker reads a later month itself when it gets to it.
     """
     pairs = [(month, pid) for month in sorted(wanted) for pid in wanted[month]]
     workers = workers or int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1)
     workers = max(1, min(workers, len(pairs) // MIN_PER_WORKER))
-    shares = [share for k in range(workers) if (share := pairs[k * len(pairs) // workers:
-                                                               (k + 1) * len(pairs) // workers])]
-    if len(shares) <= 1:
-        return [w for share in shares for w in _write_share(home, registry, share, fingerprints, {})]
-    with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("spawn")) as pool:
-        warming = [pool.submit(_warm_up) for _ in shares]
-        shared = _shared_months(home, shares)
+    if workers <= 1:
+        fingerprints = _fingerprints(home, registry, wanted)
+        return _write_chunks(home, registry, fingerprints, {}, [(m, [pid]) for m, pid in pairs])
+    context = multiprocessing.get_context("spawn")
+    chunks = context.SimpleQueue()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_take_chunks_from,
+                             initargs=(chunks,)) as pool:
+        warming = [pool.submit(_warm_up) for _ in range(workers)]
+        fingerprints = _fingerprints(home, registry, wanted)
+        first = _first_month(home, min(wanted))
+        for month in sorted(wanted):
+            for k in range(0, len(wanted[month]), CHUNK):
+                chunks.put((month, wanted[month][k:k + CHUNK]))
+        for _ in range(workers):
+            chunks.put(None)
         for started in warming:
             started.result()
-        tasks = [(home, registry, share, fingerprints, {m: d for m, d in shared.items() if m in dict(share)})
-                 for share in shares]
-        return [w for done in pool.map(_write_share, *zip(*tasks, strict=True)) for w in done]
+        runs = [pool.submit(_write_queued, home, registry, fingerprints, first) for _ in range(workers)]
+        return [w for run in runs for w in run.result()]
+
+
+CHUNK = 2  # participants per hand-out: small enough that no worker is left with much when the others are done
+
+_chunks = None  # a worker's queue of (month, participant ids), None at the end
+
+
+def _take_chunks_from(chunks) -> None:
+    global _chunks
+    _chunks = chunks
 
 
 def _warm_up() -> None:
     """Nothing: unpickling this function in a fresh worker imports this module and what it draws with."""
 
 
-def _shared_months(home: DivobenchHome, shares: list[list[tuple[dt.date, str]]]) -> dict[dt.date, MonthData]:
-    """The data of every month that more than one share holds (a national month split over the workers)."""
-    months = [m for m in {m for share in shares for m, _ in share}
-              if sum(any(month == m for month, _ in share) for share in shares) > 1]
-    found = {}
+def _fingerprints(home: DivobenchHome, registry: Registry, wanted: dict[dt.date, list[str]]) -> dict:
+    from divobench_pipeline.defs.reports.planning import report_fingerprints
+
     with read_warehouse(home.warehouse) as con:
-        for month in sorted(months):
-            try:
-                found[month] = load_month(con, month)
-            except NoData:
-                continue  # the worker raises it as before
-    return found
+        return report_fingerprints(con, registry, list(wanted))
 
 
-def _write_share(home: DivobenchHome, registry: Registry, pairs: list[tuple[dt.date, str]],
-                 fingerprints: dict[tuple[dt.date, str], str | None],
-                 preloaded: dict[dt.date, MonthData]) -> list[Written]:
-    by_month: dict[dt.date, list[str]] = {}
-    for month, pid in pairs:
-        by_month.setdefault(month, []).append(pid)
+def _first_month(home: DivobenchHome, month: dt.date) -> dict[dt.date, MonthData]:
+    """{month: its data}, or nothing when the month has no figures (the worker raises NoData as before)."""
+    with read_warehouse(home.warehouse) as con:
+        try:
+            return {month: load_month(con, month)}
+        except NoData:
+            return {}
+
+
+def _write_queued(home: DivobenchHome, registry: Registry, fingerprints: dict[tuple[dt.date, str], str | None],
+                  preloaded: dict[dt.date, MonthData]) -> list[Written]:
+    """In a worker: the chunks it takes from the queue until the end, with one browser and connection."""
+    return _write_chunks(home, registry, fingerprints, preloaded, iter(_chunks.get, None))
+
+
+def _write_chunks(home: DivobenchHome, registry: Registry, fingerprints: dict[tuple[dt.date, str], str | None],
+                  preloaded: dict[dt.date, MonthData], chunks: Iterable[tuple[dt.date, list[str]]]) -> list[Written]:
+    """The reports of each (month, participant ids) in ``chunks``, which come in month order; the data of a month
+    is read once (or taken from ``preloaded``)."""
+    written: list[Written] = []
+    data = None
     with read_warehouse(home.warehouse) as con, printer() as pdf_printer:
-        return [w for month, pids in by_month.items() for w in write_month(
-            con, home, registry, month, pids, pdf_printer, {pid: fingerprints.get((month, pid)) for pid in pids},
-            preloaded.get(month))]
+        for month, pids in chunks:
+            if data is None or data.month != month:
+                data = preloaded.pop(month, None) or load_month(con, month)
+            written += write_month(con, home, registry, month, pids, pdf_printer,
+                                   {pid: fingerprints.get((month, pid)) for pid in pids}, data)
+    return written
 
 
 def _replace(path: Path, content: bytes) -> Path:
