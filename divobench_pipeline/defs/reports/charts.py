@@ -209,6 +209,30 @@ def _trend_figure(count: int) -> Figure:
     return fig
 
 
+def sparkline_chart(block) -> Chart:
+    """The infographic's trend: the own value of ``block`` over the trend months, a filled line."""
+    fig = _cleared(_frame("sparkline", (), _sparkline_figure))
+    ax = fig.axes[0]
+    months = [m for m, _, _ in block.trend]
+    own = [math.nan if o is None else o for _, o, _ in block.trend]
+    x = list(range(len(months)))
+    ax.plot(x, own, color=OWN, linewidth=2.5, marker="o", markersize=3)
+    ax.fill_between(x, own, color=OWN, alpha=0.08)
+    ax.set_xticks([0, x[-1]], [nl_month_short(months[0]), nl_month_short(months[-1])])
+    ax.yaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure))
+    unit = block.indicator.unit_of_measure
+    return Chart("sparkline", f"{block.indicator.name}, laatste {len(months)} maanden",
+                 "Eigen waarde per maand.", _png(fig), ["Maand", block.indicator.name],
+                 [[nl_month(m), format_value(unit, o)] for m, o, _ in block.trend])
+
+
+def _sparkline_figure() -> Figure:
+    fig = Figure(figsize=(7.3, 2.1))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.97, bottom=0.13)
+    fig.add_subplot().tick_params(colors=GREY)
+    return fig
+
+
 def wrap_title(text: str, width: int = 30) -> str:
     """A title over at most two lines of about ``width`` characters."""
     if len(text) <= width:

@@ -20,7 +20,7 @@ from divobench_pipeline.defs.reports.formatting import nl_date, nl_month, nl_num
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("divobench_pipeline.defs.reports", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -43,5 +43,5 @@ def render_html(document: Document, out_dir: Path | None = None) -> str:
     if report.quality.upload and report.quality.upload.report is not None:
         target = report.quality.upload.report
         link = Path(os.path.relpath(target, out_dir)).as_posix() if out_dir else target.as_uri()
-    return _environment().get_template("benchmarkrapport.html.j2").render(
+    return environment().get_template("benchmarkrapport.html.j2").render(
         doc=document, r=report, q=report.quality, css=Markup(_css()), upload_link=link)

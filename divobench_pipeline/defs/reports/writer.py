@@ -26,7 +26,7 @@ from divobench_pipeline.defs.reports.browser import Printer, printer
 from divobench_pipeline.defs.reports.data import MonthData, NoData, load_month
 from divobench_pipeline.defs.reports.document import build_document
 from divobench_pipeline.defs.reports.html import render_html
-from divobench_pipeline.defs.reports.infographic import render_infographic
+from divobench_pipeline.defs.reports.infographic import infographic_html, infographic_png
 from divobench_pipeline.defs.reports.model import build_report, own_units
 from divobench_pipeline.defs.reports.paths import FILES, MANIFEST, report_dir, reports_root  # noqa: F401
 from divobench_pipeline.defs.reports.word import render_docx
@@ -45,14 +45,15 @@ class Written:
 
 def write_unit(con: duckdb.DuckDBPyConnection, data: MonthData, registry: Registry, participant_id: str,
                level: str, unit: str, out_dir: Path, printer: Printer, uploads_dir: Path | None) -> list[Path]:
-    """The five files of one unit's report into ``out_dir``. Chromium prints the PDF while Python writes the Word
-    file and the infographic."""
+    """The five files of one unit's report into ``out_dir``. Chromium prints the infographic and the report while
+    Python writes the Word file."""
     document = build_document(build_report(con, data, registry, participant_id, level, unit, uploads_dir))
     html = render_html(document, out_dir)
+    infographic = printer.submit(infographic_html(document))
     pdf = printer.submit(html)
     docx_bytes = render_docx(document)
-    png, infographic_pdf = render_infographic(document)
-    contents = (html.encode("utf-8"), pdf.result(), docx_bytes, png, infographic_pdf)
+    infographic_pdf = infographic.result()
+    contents = (html.encode("utf-8"), pdf.result(), docx_bytes, infographic_png(infographic_pdf), infographic_pdf)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [_replace(out_dir / name, content) for name, content in zip(FILES, contents, strict=True)]
 
