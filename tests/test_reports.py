@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
+import json
 import os
 import re
 import shutil
@@ -26,8 +28,9 @@ from divobench_pipeline.defs.reports.browser import printer
 from divobench_pipeline.defs.reports.data import load_month
 from divobench_pipeline.defs.reports.document import build_document
 from divobench_pipeline.defs.reports.html import render_html
+from divobench_pipeline.defs.reports.planning import report_fingerprints
 from divobench_pipeline.defs.reports.word import render_docx
-from divobench_pipeline.defs.reports.writer import FILES, write_participant
+from divobench_pipeline.defs.reports.writer import FILES, MANIFEST, report_dir, write_participant, write_reports
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 
 
@@ -256,3 +259,20 @@ def test_command_line_writes_the_files_and_refuses_with_one_sentence(warehouse_h
         refused = subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=120)
         assert refused.returncode == 2 and words in refused.stderr
         assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+
+
+def test_reports_of_a_run_carry_their_fingerprints_and_leave_the_collector_unfrozen(warehouse_home):
+    """One worker (in this process) over two months: each participant-month's manifest holds the fingerprint the
+    planner compares, and the garbage collector, frozen while a month is written, is unfrozen afterwards."""
+    registry = load_registry(warehouse_home.participants_file)
+    wanted = {MAY: ["GM0002"], JUNE: ["GM0002", "GM0003"]}
+    with read_warehouse(warehouse_home.warehouse) as con:
+        expected = report_fingerprints(con, registry, list(wanted))
+    written = write_reports(warehouse_home, registry, wanted, workers=1)
+    assert sorted((w.month, w.participant_id) for w in written) == sorted(
+        (month, pid) for month, pids in wanted.items() for pid in pids)
+    for w in written:
+        manifest = json.loads((report_dir(warehouse_home, w.participant_id, w.month) / MANIFEST).read_text())
+        assert manifest["fingerprint"] == expected[(w.month, w.participant_id)]
+        assert [p.name for p in w.files] == list(FILES)
+    assert gc.get_freeze_count() == 0
