@@ -30,7 +30,15 @@ from divobench_pipeline.defs.reports.document import build_document
 from divobench_pipeline.defs.reports.html import render_html
 from divobench_pipeline.defs.reports.planning import report_fingerprints
 from divobench_pipeline.defs.reports.word import render_docx
-from divobench_pipeline.defs.reports.writer import FILES, MANIFEST, report_dir, write_participant, write_reports
+from divobench_pipeline.defs.reports.writer import (
+    CHUNK,
+    FILES,
+    MANIFEST,
+    _chunked,
+    report_dir,
+    write_participant,
+    write_reports,
+)
 from divobench_pipeline.defs.wi_indicators.registry import INDICATORS
 
 
@@ -276,3 +284,17 @@ def test_reports_of_a_run_carry_their_fingerprints_and_leave_the_collector_unfro
         assert manifest["fingerprint"] == expected[(w.month, w.participant_id)]
         assert [p.name for p in w.files] == list(FILES)
     assert gc.get_freeze_count() == 0
+
+
+def test_work_is_handed_out_in_shrinking_chunks_within_a_month():
+    """Every participant-month once, in order, a chunk never over two months; large chunks first (a worker keeps
+    to a month), the last ones at most ``CHUNK`` (the workers end together)."""
+    national = {JUNE: [f"GM{k:04d}" for k in range(342)]}
+    sizes = [len(pids) for _, pids in _chunked(national, workers=2)]
+    assert sum(sizes) == 342 and sizes[0] == 342 // 8 and sizes == sorted(sizes, reverse=True)
+    assert max(sizes[-5:]) <= CHUNK
+    backfill = {MAY: ["A", "B", "C", "D"], JUNE: ["A", "B", "C"]}
+    assert list(_chunked(backfill, workers=2)) == [(MAY, ["A", "B"]), (MAY, ["C", "D"]), (JUNE, ["A", "B"]),
+                                                   (JUNE, ["C"])]
+    months = {MAY.replace(month=m): ["A", "B", "C", "D"] for m in range(1, 13)}
+    assert [len(pids) for _, pids in _chunked(months, workers=2)][:5] == [4] * 5  # whole months while much is left

@@ -103,7 +103,7 @@ def write_reports(home: DivobenchHome, registry: Registry, wanted: dict[dt.date,
     ``$DIVOBENCH_REPORT_WORKERS``, else the number of cores), each manifest with the participant-month's
     fingerprint (``planning.report_fingerprints``).
 
-    The work is handed out in month order, ``CHUNK`` participants at a time, to whichever worker is free: the
+    The work is handed out in month order, in ever smaller chunks (``_chunked``), to whichever worker is free: the
     workers finish together, however much a participant's reports cost (a samenwerkingsverband with option 2 has
     one per gemeente). Each worker reads the warehouse read-only and prints with its own browser. While the
     workers start (imports, Chromium), this process reads the fingerprints and the first month, which every worker
@@ -122,9 +122,8 @@ def write_reports(home: DivobenchHome, registry: Registry, wanted: dict[dt.date,
         warming = [pool.submit(_warm_up) for _ in range(workers)]
         fingerprints = _fingerprints(home, registry, wanted)
         first = _first_month(home, min(wanted))
-        for month in sorted(wanted):
-            for k in range(0, len(wanted[month]), CHUNK):
-                chunks.put((month, wanted[month][k:k + CHUNK]))
+        for chunk in _chunked(wanted, workers):
+            chunks.put(chunk)
         for _ in range(workers):
             chunks.put(None)
         for started in warming:
@@ -133,7 +132,22 @@ def write_reports(home: DivobenchHome, registry: Registry, wanted: dict[dt.date,
         return [w for run in runs for w in run.result()]
 
 
-CHUNK = 2  # participants per hand-out: small enough that no worker is left with much when the others are done
+CHUNK = 2  # participants in the last hand-outs: no worker is left with much when the others are done
+
+
+def _chunked(wanted: dict[dt.date, list[str]], workers: int) -> Iterator[tuple[dt.date, list[str]]]:
+    """(month, participant ids) in month order, never over two months, each a quarter of a worker's share of what
+    is left and at least ``CHUNK`` (guided self-scheduling): early hand-outs are large, so over many months a
+    worker mostly keeps to a month (each month it touches, it reads), and the last ones are small."""
+    left = sum(len(pids) for pids in wanted.values())
+    for month in sorted(wanted):
+        pids = wanted[month]
+        start = 0
+        while start < len(pids):
+            size = max(CHUNK, left // (4 * workers))
+            yield month, pids[start:start + size]
+            left -= len(pids[start:start + size])
+            start += size
 
 _chunks = None  # a worker's queue of (month, participant ids), None at the end
 
