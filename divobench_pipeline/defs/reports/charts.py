@@ -210,7 +210,8 @@ def _trend_figure(count: int) -> Figure:
 
 
 def sparkline_chart(block) -> Chart:
-    """The infographic's trend: the own value of ``block`` over the trend months, a filled line."""
+    """The infographic's trend: the own value of ``block`` over the trend months, a filled line (its numbers are
+    the trend chart's table in the report)."""
     fig = _cleared(_frame("sparkline", (), _sparkline_figure))
     ax = fig.axes[0]
     months = [m for m, _, _ in block.trend]
@@ -220,10 +221,8 @@ def sparkline_chart(block) -> Chart:
     ax.fill_between(x, own, color=OWN, alpha=0.08)
     ax.set_xticks([0, x[-1]], [nl_month_short(months[0]), nl_month_short(months[-1])])
     ax.yaxis.set_major_formatter(axis_formatter(block.indicator.unit_of_measure))
-    unit = block.indicator.unit_of_measure
     return Chart("sparkline", f"{block.indicator.name}, laatste {len(months)} maanden",
-                 "Eigen waarde per maand.", _png(fig), ["Maand", block.indicator.name],
-                 [[nl_month(m), format_value(unit, o)] for m, o, _ in block.trend])
+                 "Eigen waarde per maand (de tabel staat in het benchmarkrapport).", _png(fig))
 
 
 def _sparkline_figure() -> Figure:
