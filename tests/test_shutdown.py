@@ -43,7 +43,6 @@ def test_quick_exit_waits_for_a_thread_that_is_still_working(tmp_path):
     assert done.read_text() == "klaar"
 
 
-
 def test_quick_exit_of_none_is_success_as_with_sys_exit():
     result = run_python("""
         from divobench_pipeline.core.shutdown import quick_exit

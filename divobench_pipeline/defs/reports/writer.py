@@ -15,7 +15,6 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,10 +143,11 @@ def _chunked(wanted: dict[dt.date, list[str]], workers: int) -> Iterator[tuple[d
         pids = wanted[month]
         start = 0
         while start < len(pids):
-            size = max(CHUNK, left // (4 * workers))
-            yield month, pids[start:start + size]
-            left -= len(pids[start:start + size])
-            start += size
+            chunk = pids[start:start + max(CHUNK, left // (4 * workers))]
+            yield month, chunk
+            left -= len(chunk)
+            start += len(chunk)
+
 
 _chunks = None  # a worker's queue of (month, participant ids), None at the end
 
@@ -186,38 +186,29 @@ def _write_queued(home: DivobenchHome, registry: Registry, fingerprints: dict[tu
 def _write_chunks(home: DivobenchHome, registry: Registry, fingerprints: dict[tuple[dt.date, str], str | None],
                   preloaded: dict[dt.date, MonthData], chunks: Iterable[tuple[dt.date, list[str]]]) -> list[Written]:
     """The reports of each (month, participant ids) in ``chunks``, which come in month order; the data of a month
-    is read once (or taken from ``preloaded``)."""
+    is read once (or taken from ``preloaded``).
+
+    After a month's first chunk, what lives on (the month's lookups, hundreds of thousands of rows as dicts, the
+    chart figures, the browser) is moved out of the garbage collector's sight (``gc.freeze``): otherwise every
+    full collection walked all of it, ~0.1 s every ten reports. Unfrozen at the next month, so the previous
+    month's data can be collected, and at the end."""
     written: list[Written] = []
     data = None
-    with read_warehouse(home.warehouse) as con, printer() as pdf_printer, _frozen_after_first() as first_done:
-        for month, pids in chunks:
-            if data is None or data.month != month:
-                data = preloaded.pop(month, None) or load_month(con, month)
-            written += write_month(con, home, registry, month, pids, pdf_printer,
-                                   {pid: fingerprints.get((month, pid)) for pid in pids}, data)
-            first_done(month)
-    return written
-
-
-@contextmanager
-def _frozen_after_first() -> Iterator:
-    """A callback to call after each chunk: after a month's first, what lives on (the month's lookups, hundreds of
-    thousands of rows as dicts, the chart figures, the browser) is moved out of the garbage collector's sight
-    (``gc.freeze``). Otherwise every full collection walked all of it: ~0.1 s every ten reports. Unfrozen at the
-    next month, so the previous month's data can be collected, and at the end."""
-    frozen = []
-
-    def first_done(month: dt.date) -> None:
-        if month not in frozen:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-            frozen.append(month)
-
     try:
-        yield first_done
+        with read_warehouse(home.warehouse) as con, printer() as pdf_printer:
+            for month, pids in chunks:
+                new_month = data is None or data.month != month
+                if new_month:
+                    gc.unfreeze()
+                    data = preloaded.pop(month, None) or load_month(con, month)
+                written += write_month(con, home, registry, month, pids, pdf_printer,
+                                       {pid: fingerprints.get((month, pid)) for pid in pids}, data)
+                if new_month:
+                    gc.collect()
+                    gc.freeze()
     finally:
         gc.unfreeze()
+    return written
 
 
 def _replace(path: Path, content: bytes) -> Path:
